@@ -1,0 +1,39 @@
+# Two commands for a new user: `make run` and `make test`. Everything is installed in .venv.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export GRADIO_ANALYTICS_ENABLED := False
+export ANONYMIZED_TELEMETRY := False
+export OMP_WAIT_POLICY := PASSIVE
+
+.PHONY: run test test-slow install clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	# torch first, from the CPU wheel: a plain `torch` would pull a multi-GB CUDA build.
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Ingestion is incremental: on an up-to-date index it only checks sizes and dates (a second or two).
+# A file in error does not stop the chat from starting: its message is printed above.
+run: $(STAMP)
+	-$(BIN)/carrefour ingest
+	$(BIN)/carrefour status
+
+# The default run: everything but the tests marked slow (real models, servers) or browser.
+test: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow and not browser"
+
+# Run by CI after `make test`; exit status 5 means "no test selected", not a failure.
+test-slow: $(STAMP)
+	$(BIN)/python -m pytest -m "slow or browser"; rc=$$?; [ $$rc -eq 5 ] && rc=0; exit $$rc
+
+clean:
+	rm -rf $(VENV) data

@@ -1,0 +1,145 @@
+"""The `carrefour` command: ingest, status (search, ask, eval and serve come with their issues)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any, Sequence
+
+from assistant.errors import CarrefourError
+
+
+def _offline_environment() -> None:
+    # No hub, no telemetry: this machine (and the users' ones) may have no internet.
+    for key, value in {
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "GRADIO_ANALYTICS_ENABLED": "False",
+        "ANONYMIZED_TELEMETRY": "False",
+        "OMP_WAIT_POLICY": "PASSIVE",
+        "TOKENIZERS_PARALLELISM": "false",
+    }.items():
+        os.environ.setdefault(key, value)
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data-dir", type=Path, help="dossier des données (index, manifeste, caches)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="carrefour", description="Assistant documentaire du Carrefour des métiers.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    ingest = sub.add_parser("ingest", help="indexer des dossiers de documents (incrémental)")
+    ingest.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="dossiers ou fichiers (défaut : corpus)")
+    _common(ingest)
+    ingest.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="motif à ignorer")
+    ingest.add_argument("--pdf-password", help="mot de passe des PDF protégés")
+    ingest.add_argument("--dry-run", action="store_true", help="dire ce qui changerait, sans rien écrire")
+    ingest.add_argument("--json", action="store_true", help="rapport JSON sur la sortie standard")
+    ingest.add_argument("--quiet", action="store_true", help="sans barre de progression ni résumé")
+
+    status = sub.add_parser("status", help="état de l'index")
+    _common(status)
+    status.add_argument("--json", action="store_true")
+    return parser
+
+
+def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from assistant.settings import Settings
+
+    return Settings().with_data_dir(args.data_dir)
+
+
+def _components(settings):  # type: ignore[no-untyped-def]
+    from assistant.embedders import make_embedder
+    from assistant.embedders.cache import CachedEmbedder
+    from assistant.stores import make_store
+
+    embedder = CachedEmbedder(make_embedder(settings), settings.cache_path)
+    return embedder, make_store(settings, embedder.id)
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from ingest.pipeline import Ingestor
+
+    settings = _settings(args)
+    embedder, store = _components(settings)
+    paths = args.paths or [settings.corpus_dir]
+    report = Ingestor(settings, embedder, store, quiet=args.quiet or args.json).run(
+        paths, excludes=args.exclude, pdf_password=args.pdf_password, dry_run=args.dry_run
+    )
+    for failure in report.failed:
+        print(f"ÉCHEC  {failure['path']} : {failure['error']}", file=sys.stderr)
+    if not args.quiet:
+        for warning in report.warnings:
+            print(f"ATTENTION  {warning['path']} : {warning['warning']}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(report.to_json(), ensure_ascii=False))
+    elif not args.quiet:
+        prefix = "Simulation : " if args.dry_run else ""
+        print(
+            f"{prefix}{report.added} ajouté(s), {report.updated} mis à jour, {report.unchanged} inchangé(s), "
+            f"{report.removed} retiré(s), {len(report.failed)} en échec — l'index contient "
+            f"{report.documents} documents et {report.chunks} passages ({report.seconds:.1f} s)."
+        )
+    return 1 if report.failed else 0
+
+
+def status_data(settings) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    from ingest.manifest import Manifest
+
+    embedder, store = _components(settings)
+    manifest = Manifest(settings.manifest_path)
+    try:
+        roots = manifest.summary()
+        last = manifest.last_run()
+    finally:
+        manifest.close()
+    return {
+        "documents": sum(r["documents"] for r in roots.values()),
+        "chunks": store.count(),
+        "roots": roots,
+        "embedder": embedder.id,
+        "store": store.location,
+        "data_dir": str(settings.data_dir),
+        "last_run": last,
+    }
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    data = status_data(_settings(args))
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False))
+        return 0
+    print(f"Index : {data['documents']} documents, {data['chunks']} passages")
+    print(f"Modèle d'embeddings : {data['embedder']}")
+    print(f"Stockage : {data['store']}")
+    for root, counts in data["roots"].items():
+        print(f"  {root} : {counts['files']} fichiers, {counts['documents']} documents, {counts['chunks']} passages")
+    if not data["roots"]:
+        print("Aucun document indexé : lancez « carrefour ingest ».")
+    return 0
+
+
+COMMANDS = {"ingest": cmd_ingest, "status": cmd_status}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    _offline_environment()
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except CarrefourError as exc:
+        print(f"Erreur : {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("Interrompu.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

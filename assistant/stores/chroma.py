@@ -1,0 +1,120 @@
+"""Chroma store: embedded PersistentClient in the data dir, or a server when CARREFOUR_CHROMA_URL is set."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Iterator, Sequence
+from urllib.parse import urlparse
+
+from assistant.errors import StoreError
+from assistant.settings import Settings
+from assistant.stores import from_metadata, to_metadata
+from assistant.types import Chunk, Filters, Hit
+
+BATCH = 1000  # Chroma refuses more than 5,461 records per call
+
+
+def where_clause(filters: Filters | None) -> dict[str, Any] | None:
+    if filters is None or filters.empty:
+        return None
+    terms: list[dict[str, Any]] = []
+    if filters.kind:
+        terms.append({"kind": filters.kind})
+    if filters.folder:
+        terms.append({"folder": filters.folder})
+    if filters.year_from is not None:
+        terms.append({"year": {"$gte": filters.year_from}})
+    if filters.year_to is not None:
+        terms.append({"year": {"$lte": filters.year_to}})
+    return terms[0] if len(terms) == 1 else {"$and": terms}
+
+
+class ChromaStore:
+    """The client and collection open on first use, so that `--help` stays fast."""
+
+    def __init__(self, settings: Settings, name: str) -> None:
+        self.settings = settings
+        self.name = name
+        self.location = settings.chroma_url or str(settings.chroma_dir)
+        self._collection: Any = None
+
+    @property
+    def collection(self) -> Any:
+        if self._collection is None:
+            import chromadb
+            from chromadb.config import Settings as ChromaSettings
+
+            chroma_settings = ChromaSettings(anonymized_telemetry=False)
+            try:
+                if self.settings.chroma_url:
+                    url = urlparse(self.settings.chroma_url)
+                    client = chromadb.HttpClient(
+                        host=url.hostname or "127.0.0.1",
+                        port=url.port or 8000,
+                        ssl=url.scheme == "https",
+                        settings=chroma_settings,
+                    )
+                else:
+                    self.settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+                    client = chromadb.PersistentClient(path=str(self.settings.chroma_dir), settings=chroma_settings)
+                # embedding_function=None: Chroma's default would download an English model.
+                self._collection = client.get_or_create_collection(
+                    self.name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+                )
+            except Exception as exc:
+                raise StoreError(
+                    f"Base Chroma inaccessible ({self.location}) : {exc}. "
+                    "Vérifiez CARREFOUR_CHROMA_URL ou le dossier de données."
+                ) from exc
+        return self._collection
+
+    def upsert(self, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None:
+        for i in range(0, len(chunks), BATCH):
+            part = chunks[i : i + BATCH]
+            self.collection.upsert(
+                ids=[c.id for c in part],
+                embeddings=[list(v) for v in vectors[i : i + BATCH]],
+                documents=[c.text for c in part],
+                metadatas=[to_metadata(c) for c in part],
+            )
+
+    def delete(self, ids: Iterable[str]) -> None:
+        ids = list(ids)
+        for i in range(0, len(ids), BATCH):
+            self.collection.delete(ids=ids[i : i + BATCH])
+
+    def query(self, vector: Sequence[float], k: int, filters: Filters | None = None) -> list[Hit]:
+        if k <= 0 or self.count() == 0:
+            return []
+        res = self.collection.query(
+            query_embeddings=[list(vector)],
+            n_results=k,
+            where=where_clause(filters),
+            include=["documents", "metadatas", "distances"],
+        )
+        rows = zip(res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0])
+        return [
+            Hit(chunk=from_metadata(i, doc or "", dict(meta or {})), score=1.0 - float(dist), rank=rank)
+            for rank, (i, doc, meta, dist) in enumerate(rows, start=1)
+        ]
+
+    def ids(self, root: str | None = None) -> set[str]:
+        res = self.collection.get(where={"root": root} if root else None, include=[])
+        return set(res["ids"])
+
+    def get(self, ids: Sequence[str]) -> list[Chunk]:
+        found: dict[str, Chunk] = {}
+        for i in range(0, len(ids), BATCH):
+            res = self.collection.get(ids=list(ids[i : i + BATCH]), include=["documents", "metadatas"])
+            for cid, doc, meta in zip(res["ids"], res["documents"], res["metadatas"]):
+                found[cid] = from_metadata(cid, doc or "", dict(meta or {}))
+        return [found[i] for i in ids if i in found]
+
+    def chunks(self) -> Iterator[Chunk]:
+        total = self.count()
+        for offset in range(0, total, BATCH):
+            res = self.collection.get(limit=BATCH, offset=offset, include=["documents", "metadatas"])
+            for cid, doc, meta in zip(res["ids"], res["documents"], res["metadatas"]):
+                yield from_metadata(cid, doc or "", dict(meta or {}))
+
+    def count(self) -> int:
+        return int(self.collection.count())

@@ -1,0 +1,1 @@
+"""Measures of retrieval and answer quality; never imported by the assistant itself."""

@@ -1,0 +1,1 @@
+"""Ingestion: files → documents → cleaned text → chunks → store."""

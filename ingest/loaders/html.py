@@ -1,0 +1,114 @@
+"""HTML pages (bs4, stdlib parser), and HTML fragments inside Markdown or JSONL texts (LEGI tables)."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Union
+
+from assistant.types import Document
+from ingest.loaders import Block, Loaded, assemble, first_line_title, meaningful_title, require_text
+
+if TYPE_CHECKING:
+    from bs4 import BeautifulSoup, Tag
+
+_DROP = frozenset({"script", "style", "nav", "noscript", "template", "svg", "head", "iframe", "button"})
+_HEADINGS = {f"h{i}": i for i in range(1, 7)}
+_BLOCKS = frozenset({
+    "p", "div", "section", "article", "main", "header", "footer", "aside", "blockquote", "ul", "ol",
+    "dl", "dt", "dd", "figure", "figcaption", "address", "form", "fieldset", "hr", "center", "body",
+})
+_WS = re.compile(r"\s+")
+# Tags that mark a text as HTML; a bare `<` (as in "a < b") does not.
+HTML_TAG = re.compile(r"</?(?:table|tbody|thead|tr|td|th|p|br|div|span|sup|sub|b|i|em|strong|ul|ol|li|a|font|center)\b[^>]*>", re.I)
+
+Out = list[Union[str, Block]]
+
+
+def _soup(markup: str | bytes) -> BeautifulSoup:
+    from bs4 import BeautifulSoup  # lazy: bs4 is only needed for HTML input
+
+    return BeautifulSoup(markup, "html.parser")
+
+
+def _collapse(text: str) -> str:
+    return _WS.sub(" ", text).strip()
+
+
+def table_text(table: Tag) -> str:
+    """One line per row, cells separated by ` | `."""
+    rows = []
+    for tr in table.find_all("tr"):
+        cells = [_collapse(cell.get_text(" ")) for cell in tr.find_all(["td", "th"], recursive=False)]
+        if any(cells):
+            rows.append(" | ".join(cells))
+    return "\n".join(rows)
+
+
+def _render(node: Tag, out: Out, keep_ws: bool) -> None:
+    """Append the text of `node`'s children; headings as Blocks. `keep_ws` keeps the line breaks of
+    the top-level text of a fragment (its Markdown paragraphs)."""
+    from bs4 import NavigableString, Tag
+
+    for child in node.children:
+        if isinstance(child, NavigableString):
+            if type(child) is NavigableString:  # not a Comment, Doctype, CData…
+                out.append(str(child) if keep_ws else _WS.sub(" ", str(child)))
+        elif isinstance(child, Tag):
+            _render_tag(child, out)
+
+
+def _render_tag(tag: Tag, out: Out) -> None:
+    name = tag.name
+    if name in _DROP:
+        return
+    if name == "br":
+        out.append("\n")
+    elif name in _HEADINGS:
+        out.append(Block(_collapse(tag.get_text(" ")), _HEADINGS[name]))
+    elif name == "table":
+        out.append(f"\n\n{table_text(tag)}\n\n")
+    elif name == "pre":
+        out.append(f"\n\n{tag.get_text()}\n\n")
+    elif name == "li":
+        out.append("\n- ")
+        _render(tag, out, False)
+    elif name in _BLOCKS:
+        out.append("\n\n")
+        _render(tag, out, False)
+        out.append("\n\n")
+    else:
+        _render(tag, out, False)
+
+
+def _blocks(out: Out) -> list[Block]:
+    blocks: list[Block] = []
+    buffer: list[str] = []
+    for item in [*out, Block("", 0)]:
+        if isinstance(item, str):
+            buffer.append(item)
+            continue
+        blocks.append(Block("".join(buffer)))
+        buffer = []
+        blocks.append(item)
+    return blocks[:-1]
+
+
+def fragment_to_text(markup: str) -> str:
+    """Plain text of a text with HTML tags: tables as ` | ` rows, entities decoded; the line breaks
+    of text outside tags are kept (Markdown paragraphs around a LEGI table)."""
+    out: Out = []
+    _render(_soup(markup), out, True)
+    return "".join(item if isinstance(item, str) else f"\n\n{item.text}\n\n" for item in out)
+
+
+def load(data: bytes, source: str, stem: str, *, pdf_password: str | None = None) -> Loaded:
+    soup = _soup(data)  # bs4 reads the charset from the BOM or <meta>, else guesses
+    out: Out = []
+    _render(soup.body or soup, out, False)
+    blocks = _blocks(out)
+    text, sections = assemble(blocks)
+    require_text(text, source)
+    head = soup.title.get_text() if soup.title else None
+    h1 = next((b.text for b in blocks if b.level == 1 and b.text), None)
+    title = meaningful_title(head) or meaningful_title(h1) or first_line_title(text, stem)
+    return Loaded([Document(source=source, text=text, title=title, sections=sections)], [])

@@ -1,0 +1,248 @@
+"""PDF (pypdf): page text without running headers and footers, de-hyphenated and unwrapped, with
+the page where each part starts and sections from `TITRE …` / `Article …` headings."""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+from collections import Counter
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Iterator
+
+from assistant.errors import LoadError, NoTextError
+from assistant.types import Document
+from ingest.clean import clean_lines, normalise_line, split_lines
+from ingest.loaders import Loaded, first_line_title, meaningful_title, sections_from_headings
+
+if TYPE_CHECKING:
+    from pypdf import PdfReader
+
+NO_TEXT_LAYER = (
+    "aucune couche texte (document scanné ?) : la reconnaissance de caractères (OCR) n'est pas "
+    "disponible ; fournissez une version texte du PDF"
+)
+UNREADABLE = "PDF illisible ou tronqué ({reason}) : ré-exportez le document ou remplacez le fichier"
+NEEDS_PASSWORD = "PDF protégé par mot de passe : relancez avec --pdf-password MOT_DE_PASSE"
+WRONG_PASSWORD = "mot de passe PDF incorrect : vérifiez la valeur donnée à --pdf-password"
+
+_PAGE_NUMBER = re.compile(r"^(?:page\s*)?\d+\s*(?:/|sur)\s*\d+$|^[-–—]\s*\d+\s*[-–—]$|^page\s+\d+$", re.I)
+_DIGITS = re.compile(r"\d+")
+_MARKDOWN_HASHES = re.compile(r"^#+\s*")  # level-6 headings that LibreOffice printed as `###### …`
+_ARTICLE = re.compile(
+    r"^(?:Article|ARTICLE)\s+(?:(?:LO|L|R\*?|D\*?|A)\.?\s?)?"
+    r"(?:\d+(?:er)?(?:[-.]\d+)*(?:\s(?:bis|ter|quater|quinquies|sexies|[A-Z]))?"
+    r"|premier|unique|[Aa]nnexe|ANNEXE|préliminaire|liminaire)\.?$"
+)
+_RANK = r"(?:[IVXLC]+|\d+|I[Ee][Rr]|I[Rr][Ee]|UNIQUE|[Uu]nique|PRÉLIMINAIRE|[Pp]réliminaire|PREMIER|[Pp]remier)"
+_STRUCTURE = re.compile(
+    rf"^(?:(?P<part>[A-ZÀ-Þ]+ PARTIE|Partie [a-zé]+)"
+    rf"|(?P<kw>LIVRE|Livre|TITRE|Titre|CHAPITRE|Chapitre|SECTION|Section|SOUS-SECTION|Sous-section"
+    rf"|PARAGRAPHE|Paragraphe|SOUS-PARAGRAPHE|Sous-paragraphe)\s+{_RANK})"
+    r"(?:\s*[:.―—–-]\s*.*)?$"
+)
+_LEVELS = {"livre": 2, "titre": 3, "chapitre": 4, "section": 5, "sous-section": 6, "paragraphe": 7, "sous-paragraphe": 8}
+ARTICLE_LEVEL = 9
+MAX_HEADING = 200
+
+
+@contextmanager
+def _quiet_pypdf() -> Iterator[None]:
+    """pypdf logs damaged-file warnings ("EOF marker not found") through `logging`; they would reach
+    stderr through the last-resort handler. The loader reports problems itself."""
+    logger = logging.getLogger("pypdf")
+    handler, propagate = logging.NullHandler(), logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
+
+
+def _open(data: bytes, source: str, password: str | None) -> PdfReader:
+    from pypdf import PdfReader
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+    except Exception as exc:  # pypdf raises many kinds of errors on a damaged file, not only PdfReadError
+        raise LoadError(source, UNREADABLE.format(reason=exc)) from exc
+    if reader.is_encrypted:
+        _decrypt(reader, source, password)
+    return reader
+
+
+def _decrypt(reader: PdfReader, source: str, password: str | None) -> None:
+    from pypdf import PasswordType
+    from pypdf.errors import DependencyError
+
+    # The empty password opens files that only restrict printing or copying.
+    candidates = [password, ""] if password else [""]
+    try:
+        if any(reader.decrypt(c) != PasswordType.NOT_DECRYPTED for c in candidates):
+            return
+    except DependencyError as exc:
+        raise LoadError(
+            source, "PDF chiffré en AES : installez le paquet « cryptography » ou fournissez une version non protégée"
+        ) from exc
+    raise LoadError(source, NEEDS_PASSWORD if password is None else WRONG_PASSWORD)
+
+
+def _page_lines(reader: PdfReader, source: str) -> tuple[list[list[str]], list[str]]:
+    """Normalised non-empty lines of each page, and warnings for unreadable or image-only pages."""
+    try:
+        pages = list(reader.pages)
+    except Exception as exc:
+        raise LoadError(source, UNREADABLE.format(reason=exc)) from exc
+    out: list[list[str]] = []
+    failed: list[int] = []
+    for number, page in enumerate(pages, 1):
+        try:
+            raw = page.extract_text()
+        except Exception:  # one damaged page should not lose the rest of the document
+            failed.append(number)
+            raw = ""
+        out.append([line for line in map(normalise_line, split_lines(raw)) if line])
+    if failed and len(failed) == len(out):
+        raise LoadError(source, UNREADABLE.format(reason="aucune page lisible"))
+    warnings = [f"page {n} illisible : ignorée" for n in failed]
+    empty = [str(n) for n, lines in enumerate(out, 1) if not lines and n not in failed]
+    if empty and len(empty) < len(out):
+        warnings.append(f"page(s) {', '.join(empty)} sans couche texte (scannées ?) : leur contenu n'est pas indexé")
+    return out, warnings
+
+
+def _running_key(line: str) -> str:
+    # A heading is never a running line, even when every page starts with one (`Article 1`, `Article 2`…).
+    return "" if heading_level(line) is not None else _DIGITS.sub("#", line.lower())
+
+
+def drop_running_lines(pages: list[list[str]]) -> list[list[str]]:
+    """Remove headers and footers: a first or last line repeated (digits aside) on at least half of
+    the pages and at least two, and standalone page numbers (`Page 3 / 8`, `3 / 8`, `- 3 -`)."""
+    pages = [list(lines) for lines in pages]
+    threshold = max(2, (sum(1 for p in pages if p) + 1) // 2)
+    for _ in range(2):  # a header may take two lines
+        counts = Counter(k for p in pages if p for k in {_running_key(p[0]), _running_key(p[-1])} if k)
+        removed = False
+        for lines in pages:
+            for index in (0, -1):
+                if lines and counts.get(_running_key(lines[index]), 0) >= threshold:
+                    del lines[index]
+                    removed = True
+        if not removed:
+            break
+    for lines in pages:
+        while lines and _PAGE_NUMBER.match(lines[0]):
+            del lines[0]
+        while lines and _PAGE_NUMBER.match(lines[-1]):
+            del lines[-1]
+    return pages
+
+
+def heading_level(line: str) -> int | None:
+    """Level of a legal heading line (`CINQUIÈME PARTIE …` 1 … `Article L5214-16` 9), else None."""
+    if len(line) > MAX_HEADING:
+        return None
+    line = _MARKDOWN_HASHES.sub("", line)
+    if _ARTICLE.match(line):
+        return ARTICLE_LEVEL
+    m = _STRUCTURE.match(line)
+    if m is None:
+        return None
+    return 1 if m.group("part") else _LEVELS[m.group("kw").lower()]
+
+
+@dataclass
+class _Line:
+    text: str
+    page: int
+    level: int | None = None
+
+
+def _classify(pages: list[list[str]]) -> list[_Line]:
+    """Lines with their page and heading level; a structural heading wrapped over one or two lines
+    (`TITRE Ier : ÉTABLISSEMENTS … ⏎ INTERCOMMUNALE`) gets its continuation back when the next
+    heading follows it, as in legal texts where a TITRE is always followed by a heading."""
+    lines = [_Line(text, page, heading_level(text)) for page, texts in enumerate(pages) for text in texts]
+    out: list[_Line] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if line.level is not None:
+            line.text = _MARKDOWN_HASHES.sub("", line.text)
+            if line.level < ARTICLE_LEVEL:
+                i = _absorb_continuation(lines, i)
+        out.append(line)
+        i += 1
+    return out
+
+
+def _absorb_continuation(lines: list[_Line], i: int) -> int:
+    for extra in (1, 2):
+        after = i + extra + 1
+        if after < len(lines) and lines[after].level is not None and all(
+            lines[k].level is None and len(lines[k].text) <= MAX_HEADING // 2 for k in range(i + 1, after)
+        ):
+            lines[i].text = " ".join([lines[i].text, *(lines[k].text for k in range(i + 1, after))])
+            return after - 1
+    return i
+
+
+def _layout(lines: list[_Line], page_count: int) -> tuple[str, tuple[int, ...], list[tuple[int, int, int, str]]]:
+    """Clean the whole document at once (words and sentences cross pages); headings stand alone."""
+    raw: list[str] = []
+    owner: list[int] = []  # index in `lines` of each raw line, -1 for the blank lines around headings
+    for index, line in enumerate(lines):
+        block = ["", line.text, ""] if line.level is not None else [line.text]
+        raw.extend(block)
+        owner.extend(index if text else -1 for text in block)
+    text, starts = clean_lines(raw, dehyphenate=True, unwrap=True)
+    first_offset: dict[int, int] = {}
+    headings = []
+    for raw_index, index in enumerate(owner):
+        start = starts[raw_index]
+        if index < 0 or start is None:
+            continue
+        first_offset.setdefault(lines[index].page, start)
+        if lines[index].level is not None:
+            headings.append((start, start + len(lines[index].text), lines[index].level or 0, lines[index].text))
+    page_starts, following = [0] * page_count, len(text)
+    for page in reversed(range(page_count)):
+        following = first_offset.get(page, following)
+        page_starts[page] = following
+    if page_starts:
+        page_starts[0] = 0
+    return text, tuple(page_starts), headings
+
+
+def load(data: bytes, source: str, stem: str, *, pdf_password: str | None = None) -> Loaded:
+    with _quiet_pypdf():
+        reader = _open(data, source, pdf_password)
+        pages, warnings = _page_lines(reader, source)
+        title = meaningful_title(_metadata_title(reader))
+    if not any(pages):
+        raise NoTextError(source, NO_TEXT_LAYER)
+    lines = _classify(drop_running_lines(pages))
+    text, page_starts, headings = _layout(lines, len(pages))
+    if not text:
+        raise NoTextError(source, NO_TEXT_LAYER)
+    document = Document(
+        source=source,
+        text=text,
+        title=title or first_line_title(text, stem),
+        sections=sections_from_headings(text, headings),
+        page_starts=page_starts,
+        metadata={"pages": len(pages)},
+    )
+    return Loaded([document], warnings)
+
+
+def _metadata_title(reader: PdfReader) -> str | None:
+    try:
+        metadata = reader.metadata
+        return metadata.title if metadata is not None else None
+    except Exception:  # a damaged info dictionary only costs the title
+        return None

@@ -1,0 +1,256 @@
+"""Incremental, crash-safe ingestion: walk → load → clean → split → embed → write, file by file."""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import sys
+import time
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Iterator, Sequence
+
+from assistant.embedders import Embedder
+from assistant.errors import LoadError, StoreError
+from assistant.settings import Settings
+from assistant.stores import Store
+from assistant.types import Chunk
+from ingest import loaders
+from ingest.manifest import FileRecord, Manifest
+from ingest.meta import MetaResolver, meta_hash
+from ingest.split import split_document
+from ingest.walk import Target, targets, walk
+
+# Bump when loading, cleaning or splitting changes what a file yields: every file is then redone.
+PIPELINE_VERSION = "1"
+
+
+@dataclass
+class Report:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    failed: list[dict[str, str]] = field(default_factory=list)
+    warnings: list[dict[str, str]] = field(default_factory=list)
+    documents: int = 0
+    chunks: int = 0
+    seconds: float = 0.0
+
+    def to_json(self) -> dict[str, object]:
+        return asdict(self)
+
+
+@dataclass
+class Pending:
+    """A new or changed file, parsed, waiting to be embedded and written."""
+
+    target: Target
+    rel: str
+    size: int
+    mtime_ns: int
+    sha256: str
+    fingerprint: str
+    documents: int
+    chunks: list[Chunk]
+    old: FileRecord | None
+
+
+@dataclass
+class Scan:
+    pending: list[Pending] = field(default_factory=list)
+    removed: list[FileRecord] = field(default_factory=list)
+    touched: list[FileRecord] = field(default_factory=list)  # same bytes, new mtime: no re-parse
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+@contextmanager
+def _lock(settings: Settings) -> Iterator[None]:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    with (settings.data_dir / "ingest.lock").open("w") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise StoreError(
+                f"Une ingestion est déjà en cours sur {settings.data_dir} : attendez qu'elle se termine."
+            ) from None
+        yield
+
+
+def _bar(total: int, unit: str, desc: str, quiet: bool):  # type: ignore[no-untyped-def]
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit=unit, desc=desc, file=sys.stderr, disable=quiet or not sys.stderr.isatty())
+
+
+class Ingestor:
+    def __init__(self, settings: Settings, embedder: Embedder, store: Store, *, quiet: bool = False) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.store = store
+        self.quiet = quiet
+        self.settings_key = f"{PIPELINE_VERSION}:{settings.chunk_size}:{settings.chunk_overlap}"
+
+    def run(
+        self,
+        paths: Sequence[Path],
+        *,
+        excludes: Sequence[str] = (),
+        pdf_password: str | None = None,
+        dry_run: bool = False,
+    ) -> Report:
+        started = time.perf_counter()
+        report = Report()
+        with _lock(self.settings):
+            manifest = Manifest(self.settings.manifest_path)
+            try:
+                scan = self._scan(manifest, targets(paths), excludes, pdf_password, report, dry_run)
+                if not dry_run:
+                    self._write(manifest, scan, report)
+                    if scan.pending or scan.removed or not self.keyword_dir().exists():
+                        self.refresh_keyword_index()
+                report.documents = sum(r["documents"] for r in manifest.summary().values())
+                report.chunks = self.store.count()
+                report.seconds = round(time.perf_counter() - started, 3)
+                if not dry_run:
+                    manifest.record_run(report.to_json())
+            finally:
+                manifest.close()
+        return report
+
+    def _scan(
+        self,
+        manifest: Manifest,
+        roots: list[Target],
+        excludes: Sequence[str],
+        pdf_password: str | None,
+        report: Report,
+        dry_run: bool,
+    ) -> Scan:
+        scan = Scan()
+        for target in roots:
+            root = str(target.root)
+            if not target.root.exists():
+                report.failed.append({"path": root, "error": "dossier ou fichier introuvable : vérifiez le chemin"})
+                continue
+            known = manifest.files(root)
+            resolver = MetaResolver(target.root)
+            files = list(walk(target, excludes))
+            seen = {rel for _, rel in files}
+            if target.only is None:
+                scan.removed += [rec for (_, rel), rec in known.items() if rel not in seen]
+            with _bar(len(files), "fichier", "Analyse", self.quiet) as bar:
+                for path, rel in files:
+                    bar.update(1)
+                    item = self._examine(target, path, rel, known.get((root, rel)), resolver, pdf_password,
+                                         report, dry_run)
+                    if isinstance(item, Pending):
+                        scan.pending.append(item)
+                    elif item is not None:
+                        scan.touched.append(item)
+            report.warnings += [{"path": str(target.root / p), "warning": w} for p, w in resolver.warnings]
+        report.removed = len(scan.removed)
+        return scan
+
+    def _examine(
+        self,
+        target: Target,
+        path: Path,
+        rel: str,
+        old: FileRecord | None,
+        resolver: MetaResolver,
+        pdf_password: str | None,
+        report: Report,
+        dry_run: bool,
+    ) -> Pending | FileRecord | None:
+        stat = path.stat()
+        folder_meta, sidecar_meta = resolver.for_file(path)
+        fingerprint = f"{self.settings_key}:{meta_hash(folder_meta)}:{meta_hash(sidecar_meta)}"
+        if old and old.fingerprint == fingerprint and (old.size, old.mtime_ns) == (stat.st_size, stat.st_mtime_ns):
+            report.unchanged += 1
+            return None
+        sha = _sha256(path)
+        if old and old.fingerprint == fingerprint and old.sha256 == sha:
+            report.unchanged += 1
+            return replace(old, mtime_ns=stat.st_mtime_ns)
+        if dry_run:
+            if old:
+                report.updated += 1
+            else:
+                report.added += 1
+            return None
+        try:
+            loaded = loaders.load(path, rel, pdf_password=pdf_password)
+        except LoadError as exc:
+            report.failed.append({"path": str(path), "error": exc.reason})
+            return None
+        report.warnings += [{"path": str(path), "warning": w} for w in loaded.warnings]
+        chunks: dict[str, Chunk] = {}
+        root = str(target.root)
+        for doc in loaded.documents:
+            doc = replace(doc, metadata={**folder_meta, **doc.metadata, **sidecar_meta})
+            for chunk in split_document(doc, root, self.settings.chunk_size, self.settings.chunk_overlap):
+                chunks.setdefault(chunk.id, chunk)
+        return Pending(target, rel, stat.st_size, stat.st_mtime_ns, sha, fingerprint, len(loaded.documents),
+                       list(chunks.values()), old)
+
+    def _write(self, manifest: Manifest, scan: Scan, report: Report) -> None:
+        roots = {str(p.target.root) for p in scan.pending} | {r.root for r in scan.removed}
+        for root in roots:
+            manifest.set_dirty(root, True)
+        for rec in scan.touched:
+            manifest.put(rec)
+        total = sum(len(p.chunks) for p in scan.pending)
+        with _bar(total, "passage", "Indexation", self.quiet) as bar:
+            for item in scan.pending:
+                self._write_file(manifest, item, bar)
+                if item.old:
+                    report.updated += 1
+                else:
+                    report.added += 1
+        for rec in scan.removed:
+            self.store.delete(rec.chunk_ids)
+            manifest.remove(rec.root, rec.path)
+        for root in roots | set(manifest.dirty_roots()):
+            orphans = self.store.ids(root) - manifest.chunk_ids(root)
+            self.store.delete(orphans)
+            manifest.set_dirty(root, False)
+
+    def _write_file(self, manifest: Manifest, item: Pending, bar) -> None:  # type: ignore[no-untyped-def]
+        # New chunks are written before the old ones are deleted: a crash in between leaves
+        # extra chunks that the next run's orphan sweep removes, never a hole.
+        batch = max(1, self.settings.embed_batch_size)
+        for i in range(0, len(item.chunks), batch):
+            part = item.chunks[i : i + batch]
+            vectors = self.embedder.embed_documents([c.indexed_text for c in part])
+            self.store.upsert(part, vectors)
+            bar.update(len(part))
+        new_ids = tuple(c.id for c in item.chunks)
+        if item.old:
+            self.store.delete(set(item.old.chunk_ids) - set(new_ids))
+        manifest.put(
+            FileRecord(str(item.target.root), item.rel, item.size, item.mtime_ns, item.sha256, item.fingerprint,
+                       item.documents, new_ids)
+        )
+
+    def keyword_dir(self) -> Path:
+        from assistant.stores import collection_name
+
+        return self.settings.data_dir / "keyword" / collection_name(self.embedder.id)
+
+    def refresh_keyword_index(self) -> None:
+        """Full rebuild from the store: bm25s has no incremental update, and a rebuild of 12k chunks
+        takes a few seconds, far less than embedding them."""
+        try:  # TEMP until assistant.keyword lands
+            from assistant.keyword import KeywordIndex
+        except ImportError:
+            return
+        KeywordIndex.build(list(self.store.chunks())).save(self.keyword_dir())
