@@ -1,4 +1,4 @@
-"""The `carrefour` command: ingest, status (search, ask, eval and serve come with their issues)."""
+"""The `carrefour` command: ingest, status, search, ask."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from assistant.errors import CarrefourError
+
+MODES = ("hybrid", "dense", "bm25")
 
 
 def _offline_environment() -> None:
@@ -45,7 +47,30 @@ def build_parser() -> argparse.ArgumentParser:
     status = sub.add_parser("status", help="état de l'index")
     _common(status)
     status.add_argument("--json", action="store_true")
+
+    search = sub.add_parser("search", help="chercher des passages (« - » : une requête par ligne sur l'entrée)")
+    search.add_argument("query", metavar="QUERY")
+    search.add_argument("--k", type=int, default=10, help="nombre de passages (défaut 10)")
+    search.add_argument("--retrieval", choices=MODES, default=None, help="hybrid (défaut), dense ou bm25")
+    _filters(search)
+    _common(search)
+    search.add_argument("--json", action="store_true")
+
+    ask = sub.add_parser("ask", help="poser une question (« - » : une question par ligne sur l'entrée)")
+    ask.add_argument("question", metavar="QUESTION")
+    ask.add_argument("--mode", choices=("extractive", "llm"), default="extractive")
+    ask.add_argument("--retrieval", choices=MODES, default=None, help="hybrid (défaut), dense ou bm25")
+    _filters(ask)
+    _common(ask)
+    ask.add_argument("--json", action="store_true")
     return parser
+
+
+def _filters(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--kind", help="type de document (ex. « texte officiel », fiche, actes)")
+    parser.add_argument("--year-from", type=int, metavar="Y")
+    parser.add_argument("--year-to", type=int, metavar="Y")
+    parser.add_argument("--folder", help="dossier source (premier dossier du chemin)")
 
 
 def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
@@ -125,7 +150,64 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"ingest": cmd_ingest, "status": cmd_status}
+def _lines(text: str) -> list[str]:
+    if text != "-":
+        return [text]
+    return [line.strip() for line in sys.stdin if line.strip()]
+
+
+def _assistant(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from assistant.service import Assistant
+    from assistant.types import Filters
+
+    filters = Filters(kind=args.kind, year_from=args.year_from, year_to=args.year_to, folder=args.folder)
+    return Assistant(_settings(args)), filters
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from assistant.service import hit_json
+
+    assistant, filters = _assistant(args)
+    for query in _lines(args.query):
+        hits = assistant.search(query, args.k, filters, args.retrieval)
+        if args.json:
+            print(json.dumps({"query": query, "hits": [hit_json(h) for h in hits]}, ensure_ascii=False), flush=True)
+            continue
+        print(f"« {query} » : {len(hits)} passage(s)")
+        for h in hits:
+            where = " — ".join(p for p in (h.chunk.source, h.chunk.section or h.chunk.record_id) if p)
+            print(f"{h.rank:>3}. [{h.score:.3f}] {h.chunk.title} ({where})")
+            print("      " + h.chunk.text[:200].replace("\n", " ") + ("…" if len(h.chunk.text) > 200 else ""))
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from assistant.answer import Answer, label
+    from assistant.service import answer_json
+
+    assistant, filters = _assistant(args)
+    for question in _lines(args.question):
+        if args.json:
+            answer = assistant.ask(question, args.mode, filters, retrieval=args.retrieval)
+            print(json.dumps(answer_json(answer), ensure_ascii=False), flush=True)
+            continue
+        final: Answer | None = None
+        for piece in assistant.ask_stream(question, args.mode, filters, retrieval=args.retrieval):
+            if isinstance(piece, Answer):
+                final = piece
+            else:
+                print(piece, end="", flush=True)
+        print()
+        assert final is not None
+        for c in final.citations:
+            print(f"  [{c.n}] {label(c.hit)} ({c.hit.chunk.source})")
+        unsupported = [s.text for s in final.sentences if not s.supported]
+        if unsupported:
+            print(f"  Attention : {len(unsupported)} phrase(s) non étayée(s) par les passages cités.")
+    return 0
+
+
+COMMANDS = {"ingest": cmd_ingest, "status": cmd_status, "search": cmd_search, "ask": cmd_ask}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

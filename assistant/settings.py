@@ -28,6 +28,16 @@ class Settings(BaseSettings):
     chroma_url: str | None = Field(None, description="Chroma server URL; unset = embedded store in data_dir.")
     chunk_size: int = Field(1200, ge=200, description="Target chunk length in characters.")
     chunk_overlap: int = Field(150, ge=0, description="Characters repeated between two pieces of a long section.")
+    dense_weight: float = Field(1.0, ge=0, description="Weight of vector search in the rank fusion.")
+    keyword_weight: float = Field(1.0, ge=0, description="Weight of BM25 keyword search in the rank fusion.")
+    answer_passages: int = Field(6, ge=1, description="Passages retrieved to build an answer.")
+    abstain_threshold: float = Field(
+        0.5, ge=0, le=1, description="Below this share of the question's words found in the best passages: abstain."
+    )
+    llm_url: str | None = Field(None, description="OpenAI-compatible endpoint for the llm answer mode.")
+    llm_model: str = Field("default", description="Model name sent to that endpoint.")
+    llm_api_key: str = Field("sans-cle", description="API key for that endpoint (any string for local servers).")
+    llm_timeout: float = Field(120.0, gt=0)
     max_upload_mb: int = Field(50, ge=1, description="Largest file accepted by the admin upload.")
     admin_password: str | None = Field(None, description="Enables the admin tab of the chat when set.")
 

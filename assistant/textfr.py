@@ -1,16 +1,17 @@
 """French text analysis for keyword search: folding, elisions, stop words, Snowball stems, legal ids.
 
-Measured on the PIAF Service-Public set (532 fiches, 105 questions, document level, `evals/bench_keyword_piaf.py`):
-stemming then folding gives nDCG@10 0.902 on the questions as written and 0.876 on the same questions typed
-without accents; folding then stemming gives 0.895 and 0.895; with the `-ite`/`-ee` re-accenting below, 0.896 and
-0.896. Folding first makes a query typed without accents ("intercommunalite", "remplacees") tokenize exactly like
-the accented text, which staff often type, for a 0.006 loss on perfectly accented questions: `fold="before"` with
-re-accenting is the default.
+Order of folding and stemming, measured on PIAF Service-Public (532 fiches, 105 questions, document level,
+nDCG@10 with the questions as written / the same questions typed without accents; `evals/bench_keyword_piaf.py`):
+no stemming 0.860 / 0.860; stemming, accents kept 0.898 / 0.835; stemming then folding 0.898 / 0.894; folding
+then stemming 0.895 / 0.895; folding, re-accenting "-ite(s)"/"-ee(s)", then stemming 0.898 / 0.898 (the default).
+Folding first makes a word typed without accents ("intercommunalite", "remplacees") give the same token as the
+accented text; the re-accenting gives Snowball back the "-ité"/"-ée" suffixes that folding hides from it.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ ANALYSIS_VERSION = 1
 FoldOrder = Literal["before", "after", "none"]
 
 # bm25s's French list (Snowball's), the elided forms, and common function words it lacks.
-_STOP_WORDS = """
+_STOP_WORDS_TEXT = """
 ai aie aient aies ait as au aura aurai auraient aurais aurait auras aurez auriez aurions aurons auront aux
 avaient avais avait avec avez aviez avions avons ayant ayante ayantes ayants ayez ayons c ce ces d dans de des du
 elle en es est et eu eue eues eurent eus eusse eussent eusses eussiez eussions eut eux eûmes eût eûtes furent fus
@@ -37,19 +38,17 @@ jusqu lorsqu puisqu quoiqu presqu
 avoir être cet cette ceci cela ça celui celle celles ceux ci dont où quel quelle quels quelles lequel laquelle
 lesquels lesquelles auquel auxquels auxquelles duquel desquels desquelles leurs elles si sans sous entre vers chez
 car ni or donc puis ainsi alors aussi comme très tout tous toute toutes autre autres mêmes ici là voici voilà
-""".split()
-STOP_WORDS: frozenset[str] = frozenset(_STOP_WORDS)
+"""
+STOP_WORDS: frozenset[str] = frozenset(_STOP_WORDS_TEXT.split())
 
 # Apostrophes separate words, so elided articles and pronouns (l', d', qu', jusqu') fall out as stop words.
 _APOSTROPHES = ("'", "’", "ʼ", "‘", "`", "´")
-# Article numbers of the codes written with a dot or a space: "L. 5214-16", "R.2122-1", "L.O. 141", "L 5214-16"
-# → "l5214-16", "r2122-1", "lo141". No lookbehind in these patterns: it would make the scan 2-3 times slower, so
-# `_legal` and `_thousands` check the preceding character themselves.
-_LEGAL = re.compile(r"(l\.?o|[lrda])(\. ?| )(\d+(?:-\d+)*)(?![\w-])")
-# Thousands separated by a space (NBSP and narrow NBSP become spaces under NFKC): "1 500" → "1500".
-_THOUSANDS = re.compile(r"\d{1,3}(?: \d{3})+(?!\d|,\d)")
-# Words, numbers, and numbers or ids with inner dashes, dots or commas ("2014-173", "l5214-16", "1,5").
-_TOKEN = re.compile(r"[^\W_]+(?:[-.,]\d+)*")
+# One scan finds words, numbers with inner dashes, dots or commas ("2014-173", "l5214-16", "1,5"), thousands
+# separated by a space ("1 500": NBSP and narrow NBSP are spaces after NFKC), and article numbers written with a
+# dot or a space ("L. 5214-16", "R.2122-1", "L.O. 141"); `Analyzer._analyse` then normalises each raw match.
+# Scanning left to right keeps "total. 2014" a word and a number: the "l" is consumed with "total".
+_TOKEN = re.compile(r"(?:l\.?o|[lrda])(?:\. ?| )\d+(?:-\d+)*|\d{1,3}(?: \d{3})+(?:,\d+)?|\w+(?:[-.,]\d+)*")
+_SPACED_ARTICLE = re.compile(r"(l\.?o|[lrda])(\. ?| )(\d+(?:-\d+)*)")
 _ARTICLE = re.compile(r"[^\W\d_]{1,2}\d+(?:-\d+)+")  # l5214-16, r2122-1, lo141-1
 _NUMBER = re.compile(r"\d+(?:-\d+)*|\d+[.,]\d+")
 _PARTS = re.compile(r"[^\W_]+")
@@ -60,32 +59,21 @@ _COMBINING = re.compile(r"[\u0300-\u036f]")
 _REACCENT = re.compile(r"(?<=it)e(?=s?$)|e(?=es?$)")
 
 
-def _legal(m: re.Match[str]) -> str:
-    start = m.start()
-    if start and (m.string[start - 1].isalnum() or m.string[start - 1] in "._"):
-        return m.group()  # "total. 2014": the l ends a word
-    prefix, separator, number = m.groups()
-    if separator == " " and ("-" not in number or prefix == "a"):
-        return m.group()  # "il y a 3 ans": a bare space only before a dashed number, never after "a"
-    return prefix.replace(".", "") + number
-
-
-def _thousands(m: re.Match[str]) -> str:
-    start = m.start()
-    if start and (m.string[start - 1].isdigit() or m.string[start - 1] in ".,"):
-        return m.group()  # "2014 200" or "1,5 000": not one number
-    return m.group().replace(" ", "")
-
-
 def fold(text: str) -> str:
     """NFKC, lower case, accents removed, œ → oe, æ → ae."""
     text = unicodedata.normalize("NFKC", text).lower().replace("œ", "oe").replace("æ", "ae")
     return unicodedata.normalize("NFC", _COMBINING.sub("", unicodedata.normalize("NFD", text)))
 
 
-@lru_cache(maxsize=1)
+_local = threading.local()
+
+
 def _stemmer() -> Stemmer.Stemmer:
-    return Stemmer.Stemmer("french")
+    """One cached stemmer per thread: a PyStemmer object keeps internal state and must not be shared."""
+    stemmer = getattr(_local, "stemmer", None)
+    if stemmer is None:
+        stemmer = _local.stemmer = Stemmer.Stemmer("french")
+    return stemmer
 
 
 # Stop words as typed, with and without accents ("ete", "etait").
@@ -110,11 +98,11 @@ class Analyzer:
         text = unicodedata.normalize("NFKC", text).lower()
         for apostrophe in _APOSTROPHES:
             text = text.replace(apostrophe, " ")
-        text = _THOUSANDS.sub(_thousands, _LEGAL.sub(_legal, text.replace("\u00ad", "")))
-        raws = _TOKEN.findall(text)
+        raws = _TOKEN.findall(text.replace("\u00ad", ""))
         cache = self._cache
-        if len(cache) > 500_000:
-            cache.clear()
+        if len(cache) > 500_000:  # a new dict, not clear(): another thread may be reading this one
+            cache = {}
+            object.__setattr__(self, "_cache", cache)
         for raw in set(raws).difference(cache):
             cache[raw] = self._analyse(raw)
         return [token for raw in raws for token in cache[raw]]
@@ -127,12 +115,21 @@ class Analyzer:
             if "-" in raw:  # 2015-2020 also finds 2015 and 2020; 2014-173 finds 2014
                 return (raw, *(part for part in raw.split("-") if _YEAR.fullmatch(part)))
             return (raw,)
+        if spaced := _SPACED_ARTICLE.fullmatch(raw):
+            prefix, separator, number = spaced.groups()
+            if separator == " " and ("-" not in number or prefix == "a"):
+                # "il y a 3 ans": a bare space makes an article only before a dashed number, never after "a"
+                return tuple(token for part in (prefix, number) for token in self._analyse(part))
+            return self._analyse(prefix.replace(".", "") + number)
+        if " " in raw:  # 1 500
+            return (raw.replace(" ", ""),)
         if _ARTICLE.fullmatch(raw):
-            return (raw, raw.lstrip("lorda"))  # "article 5214-16" without its L still finds L5214-16
+            # "article 5214-16" without its L still finds L5214-16
+            return (raw, raw[next(i for i, c in enumerate(raw) if c.isdigit()) :])
         parts = _PARTS.findall(raw)
-        if len(parts) == 1:  # a1, f34355, covid19
+        if len(parts) == 1 and parts[0] == raw:  # a1, f34355, covid19
             return (raw,)
-        return tuple(token for part in parts for token in self._analyse(part))  # covid-19
+        return tuple(token for part in parts for token in self._analyse(part))  # covid-19, mot_clé
 
     def _word(self, word: str) -> str | None:
         if self.stop_words and word in _STOP_ANY:
@@ -187,7 +184,8 @@ def _glossary() -> tuple[_Entry, ...]:
         words = tuple(_WORDS.tokenize(key))
         stemmed = len(words) > 1
         expansions = tuple((form, tuple(tokenize(form))) for form in forms)
-        entries.append(_Entry(key, tuple(tokenize(key)) if stemmed else words, stemmed, tuple(e for e in expansions if e[1])))
+        key_tokens = tuple(tokenize(key)) if stemmed else words
+        entries.append(_Entry(key, key_tokens, stemmed, tuple(e for e in expansions if e[1])))
     return tuple(e for e in entries if e.key_tokens)
 
 

@@ -99,7 +99,8 @@ class Hit:
     chunk: Chunk
     score: float
     rank: int = 0
-    also_in: tuple[str, ...] = ()
+    also_in: tuple[str, ...] = ()  # other sources holding the same text
+    duplicates: tuple[Chunk, ...] = ()
 
 
 @dataclass(frozen=True)

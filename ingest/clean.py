@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from statistics import median
-from typing import Sequence
 
 # Soft hyphen, zero-width characters, BOM and C0/C1 controls other than tab and newline.
 _INVISIBLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u200b-\u200d\u2060\ufeff]")
@@ -24,16 +25,19 @@ _ODD_NEWLINE = re.compile(r"[\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 _SPACES = re.compile(r" {2,}")
 
 # Parts of real French compounds, used when the document itself does not settle a line-end hyphen.
-# Left parts that automatic hyphenation could also produce (entre-prise, mi-nistre, sous-crire) are
-# deliberately absent; the document's own words decide those.
+# Fragments that automatic hyphenation also produces are left out on purpose: `entre-prise`,
+# `mi-nistre`, `beau-coup`, `ci-té`, `ad-joint`, `ren-contre`, `mau-dire`; the document's own words
+# decide those (see `_keep_hyphen`).
+# fmt: off
 COMPOUND_LEFT = frozenset({
-    "vice", "ci", "celle", "celles", "celui", "ceux", "là", "à", "quasi", "demi", "peut", "avant",
-    "arrière", "après", "porte", "chef", "grand", "grande", "belle", "beau", "bel", "nord", "sud",
+    "vice", "celle", "celles", "celui", "ceux", "là", "à", "quasi", "demi", "peut", "avant", "arrière", "après",
+    "chef", "nord", "sud",
 })
 COMPOUND_RIGHT = frozenset({
-    "ci", "là", "même", "mêmes", "être", "dire", "elle", "elles", "il", "ils", "on", "t", "je",
-    "nous", "vous", "delà", "dessus", "dessous", "dedans", "clés", "clé",
+    "ci", "là", "même", "mêmes", "être", "elle", "elles", "il", "ils", "on", "t", "je", "nous", "vous", "delà",
+    "dessus", "dessous", "dedans", "après", "clé", "clés",
 })
+# fmt: on
 
 _LINE_END_HYPHEN = re.compile(r"(\S*?)(\w+)-$")
 _LEADING_WORD = re.compile(r"\w+")
@@ -83,10 +87,10 @@ class Vocabulary:
     @classmethod
     def of(cls, text: str) -> Vocabulary:
         masked = _BREAK_SITE.sub(" ", text.lower())
-        pairs = set()
+        pairs: set[str] = set()
         for compound in _COMPOUND.findall(masked):
             parts = compound.split("-")
-            pairs.update(f"{a}-{b}" for a, b in zip(parts, parts[1:]))
+            pairs.update(f"{a}-{b}" for a, b in pairwise(parts))
         return cls(frozenset(_WORD.findall(masked)), frozenset(pairs))
 
 
@@ -144,32 +148,34 @@ def clean_lines(
 def _join(normal: list[str], dehyphenate: bool, unwrap: bool) -> tuple[str, list[int | None]]:
     vocab = Vocabulary.of("\n".join(normal)) if dehyphenate and _has_break(normal) else None
     width = _typical_width(normal) if unwrap else 0.0
-    out: list[str] = []
+    out: list[str] = []  # lines and separators; out[-1] is the last line, still open for a hyphen join
     size = 0
     starts: list[int | None] = []
-    prev: str | None = None  # the current (last) line, still open for a hyphen join
     blank = False
     for line in normal:
         if not line:
             starts.append(None)
-            blank = prev is not None
+            blank = bool(out)
             continue
-        joined = None if blank or prev is None or vocab is None else _hyphen_join(prev, line, vocab)
+        joined = _hyphen_join(out[-1], line, vocab) if out and not blank and vocab is not None else None
         if joined is not None:
+            size += len(joined) - len(out[-1])
             out[-1] = joined
-            starts.append(size - len(prev) + len(joined) - len(line))
-            size += len(joined) - len(prev)
-            prev = joined
-            continue
-        if prev is not None:
-            sep = "\n\n" if blank else (" " if unwrap and not _keeps_break(prev, line, width) else "\n")
-            out.append(sep)
-            size += len(sep)
-        out.append(line)
-        starts.append(size)
-        size += len(line)
-        prev, blank = line, False
+        else:
+            if out:
+                out.append(_separator(out[-1], line, blank, unwrap, width))
+                size += len(out[-1])
+            out.append(line)
+            size += len(line)
+            blank = False
+        starts.append(size - len(line))
     return "".join(out), starts
+
+
+def _separator(prev: str, line: str, blank: bool, unwrap: bool, width: float) -> str:
+    if blank:
+        return "\n\n"
+    return " " if unwrap and not _keeps_break(prev, line, width) else "\n"
 
 
 def _has_break(lines: Sequence[str]) -> bool:

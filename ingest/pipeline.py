@@ -24,6 +24,7 @@ from ingest.walk import Target, targets, walk
 
 # Bump when loading, cleaning or splitting changes what a file yields: every file is then redone.
 PIPELINE_VERSION = "1"
+UPSERT_BATCH = 512
 
 
 @dataclass
@@ -115,7 +116,7 @@ class Ingestor:
                 scan = self._scan(manifest, targets(paths), excludes, pdf_password, report, dry_run)
                 if not dry_run:
                     self._write(manifest, scan, report)
-                    if scan.pending or scan.removed or not self.keyword_dir().exists():
+                    if scan.pending or scan.removed or not self._keyword_index_usable():
                         self.refresh_keyword_index()
                 report.documents = sum(r["documents"] for r in manifest.summary().values())
                 report.chunks = self.store.count()
@@ -228,11 +229,15 @@ class Ingestor:
         # New chunks are written before the old ones are deleted: a crash in between leaves
         # extra chunks that the next run's orphan sweep removes, never a hole.
         batch = max(1, self.settings.embed_batch_size)
-        for i in range(0, len(item.chunks), batch):
-            part = item.chunks[i : i + batch]
-            vectors = self.embedder.embed_documents([c.indexed_text for c in part])
-            self.store.upsert(part, vectors)
-            bar.update(len(part))
+        # Embed in small batches (cache commits, progress) but write in large ones: each Chroma
+        # upsert call costs ≈0.15 s whatever its size.
+        for start in range(0, len(item.chunks), UPSERT_BATCH):
+            group = item.chunks[start : start + UPSERT_BATCH]
+            vectors: list[list[float]] = []
+            for i in range(0, len(group), batch):
+                vectors += self.embedder.embed_documents([c.indexed_text for c in group[i : i + batch]])
+                bar.update(len(group[i : i + batch]))
+            self.store.upsert(group, vectors)
         new_ids = tuple(c.id for c in item.chunks)
         if item.old:
             self.store.delete(set(item.old.chunk_ids) - set(new_ids))
@@ -246,11 +251,19 @@ class Ingestor:
 
         return self.settings.data_dir / "keyword" / collection_name(self.embedder.id)
 
+    def _keyword_index_usable(self) -> bool:
+        """False when missing, or written by another version of the analysis (then rebuilt)."""
+        from assistant.keyword import KeywordIndex
+
+        try:
+            KeywordIndex.load(self.keyword_dir())
+        except StoreError:
+            return False
+        return True
+
     def refresh_keyword_index(self) -> None:
         """Full rebuild from the store: bm25s has no incremental update, and a rebuild of 12k chunks
         takes a few seconds, far less than embedding them."""
-        try:  # TEMP until assistant.keyword lands
-            from assistant.keyword import KeywordIndex
-        except ImportError:
-            return
+        from assistant.keyword import KeywordIndex
+
         KeywordIndex.build(list(self.store.chunks())).save(self.keyword_dir())

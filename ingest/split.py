@@ -7,15 +7,11 @@ import re
 from collections import Counter
 from typing import Iterator
 
+from assistant.sentences import sentence_spans
 from assistant.types import Chunk, Document, Section, chunk_id
 from ingest.meta import guess_date, infer_kind, normalise_date
 
 _PARAGRAPH = re.compile(r"\n\s*\n")
-_SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+(?=[«\"(\-–•A-ZÀ-Ý0-9])")
-# "art. L. 5211-1", "n° 2014-173", "M. le maire": a full stop after these does not end a sentence.
-_ABBREVIATIONS = {"art", "l", "r", "d", "m", "mme", "mm", "n", "no", "al", "cf", "p", "etc", "ex", "chap", "lo"}
-
-_LAST_WORD = re.compile(r"(\w+)\W*$")
 
 Span = tuple[int, int]
 
@@ -26,17 +22,6 @@ def _trim(text: str, start: int, end: int) -> Span:
     while end > start and text[end - 1].isspace():
         end -= 1
     return start, end
-
-
-def _sentences(text: str, start: int, end: int) -> Iterator[Span]:
-    last = start
-    for m in _SENTENCE_END.finditer(text, start, end):
-        word = _LAST_WORD.search(text, last, m.start())
-        if word and word.group(1).lower() in _ABBREVIATIONS:
-            continue
-        yield last, m.start()
-        last = m.end()
-    yield last, end
 
 
 def _words(text: str, start: int, end: int, size: int) -> Iterator[Span]:
@@ -62,7 +47,7 @@ def units(text: str, start: int, end: int, size: int) -> list[Span]:
         if p_end - p_start <= size:
             out.append((p_start, p_end))
             continue
-        for s_start, s_end in _sentences(text, p_start, p_end):
+        for s_start, s_end in sentence_spans(text, p_start, p_end):
             s_start, s_end = _trim(text, s_start, s_end)
             if s_start < s_end:
                 out.extend(_words(text, s_start, s_end, size))

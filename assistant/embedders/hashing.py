@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from functools import lru_cache
 
 import numpy as np
 
@@ -14,8 +15,13 @@ _WORD = re.compile(r"\w+")
 
 
 def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in text if not unicodedata.combining(c))
+    return unicodedata.normalize("NFKD", text.lower()).encode("ascii", "ignore").decode("ascii")
+
+
+@lru_cache(maxsize=65536)
+def _bucket(stem: str, dim: int) -> tuple[int, float]:
+    digest = hashlib.sha256(stem.encode("utf-8")).digest()
+    return int.from_bytes(digest[:4], "little") % dim, 1.0 if digest[4] % 2 else -1.0
 
 
 class HashEmbedder(Embedder):
@@ -29,9 +35,8 @@ class HashEmbedder(Embedder):
     def _vector(self, text: str) -> list[float]:
         vec = np.zeros(self.dim, dtype=np.float32)
         for word in _WORD.findall(_fold(text)):
-            digest = hashlib.sha256(word[:5].encode("utf-8")).digest()
-            bucket = int.from_bytes(digest[:4], "little") % self.dim
-            vec[bucket] += 1.0 if digest[4] % 2 else -1.0
+            bucket, sign = _bucket(word[:5], self.dim)
+            vec[bucket] += sign
         norm = float(np.linalg.norm(vec))
         if norm == 0.0:
             vec[0] = 1.0

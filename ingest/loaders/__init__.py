@@ -9,17 +9,24 @@ text before the first heading is a section with path None.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Protocol
+from typing import Protocol
 
 from assistant.errors import LoadError, NoTextError
 from assistant.types import Document, Section
 from ingest.clean import clean_text
 
 _MODULES = {
-    ".pdf": "pdf", ".docx": "docx", ".md": "markdown", ".markdown": "markdown", ".txt": "text",
-    ".html": "html", ".htm": "html", ".jsonl": "jsonl",
+    ".pdf": "pdf",
+    ".docx": "docx",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".txt": "text",
+    ".html": "html",
+    ".htm": "html",
+    ".jsonl": "jsonl",
 }
 SUFFIXES: frozenset[str] = frozenset(_MODULES)
 EMPTY = "fichier vide : rien à indexer"
@@ -59,7 +66,9 @@ def load(path: Path, source: str, *, pdf_password: str | None = None) -> Loaded:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise LoadError(source, f"fichier illisible ({exc.strerror}) : vérifiez qu'il existe et qu'il est lisible") from exc
+        raise LoadError(
+            source, f"fichier illisible ({exc.strerror}) : vérifiez qu'il existe et qu'il est lisible"
+        ) from exc
     if not data.strip() or data.strip() == b"\xef\xbb\xbf":
         raise NoTextError(source, EMPTY)
     # Formats are imported on first use: pypdf, python-docx and bs4 stay out of `--help`.
@@ -163,7 +172,9 @@ def decode_text(data: bytes, source: str) -> tuple[str, list[str]]:
         except UnicodeDecodeError as exc:
             raise LoadError(source, "texte UTF-16 illisible : enregistrez le fichier en UTF-8") from exc
     if b"\x00" in data:
-        raise LoadError(source, "fichier binaire, pas du texte : convertissez-le en texte UTF-8 ou dans un format pris en charge")
+        raise LoadError(
+            source, "fichier binaire, pas du texte : convertissez-le en texte UTF-8 ou dans un format pris en charge"
+        )
     try:
         return data.decode("utf-8-sig"), []
     except UnicodeDecodeError:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import io
 import re
-from typing import TYPE_CHECKING, Iterator
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from assistant.errors import LoadError
 from assistant.types import Document
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
     from docx.text.paragraph import Paragraph
 
 # English and French built-in style names and ids: "Heading 2", "Titre 2", "heading2", "Titre2".
-_HEADING_STYLE = re.compile(r"^(?:heading|titre)\s*([1-9])$", re.I)
+_HEADING_STYLE = re.compile(r"^(?:heading|titre)\s*([1-9])$", re.IGNORECASE)
 _TITLE_STYLE = frozenset({"title", "titre"})
 
 
@@ -68,7 +69,8 @@ def _open(data: bytes, source: str) -> WordDocument:
         return docx.Document(io.BytesIO(data))
     except Exception as exc:  # python-docx raises zip, XML and key errors alike on a damaged file
         raise LoadError(
-            source, "document Word illisible ou endommagé : ouvrez-le dans Word ou LibreOffice et réenregistrez-le en .docx"
+            source,
+            "document Word illisible ou endommagé : ouvrez-le dans Word ou LibreOffice et réenregistrez-le en .docx",
         ) from exc
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Union
+import warnings
+from typing import TYPE_CHECKING
 
 from assistant.types import Document
 from ingest.loaders import Block, Loaded, assemble, first_line_title, meaningful_title, require_text
@@ -11,23 +12,32 @@ from ingest.loaders import Block, Loaded, assemble, first_line_title, meaningful
 if TYPE_CHECKING:
     from bs4 import BeautifulSoup, Tag
 
+# fmt: off
 _DROP = frozenset({"script", "style", "nav", "noscript", "template", "svg", "head", "iframe", "button"})
 _HEADINGS = {f"h{i}": i for i in range(1, 7)}
 _BLOCKS = frozenset({
-    "p", "div", "section", "article", "main", "header", "footer", "aside", "blockquote", "ul", "ol",
-    "dl", "dt", "dd", "figure", "figcaption", "address", "form", "fieldset", "hr", "center", "body",
+    "p", "div", "section", "article", "main", "header", "footer", "aside", "blockquote", "ul", "ol", "dl", "dt",
+    "dd", "figure", "figcaption", "address", "form", "fieldset", "hr", "center", "body",
 })
+# fmt: on
 _WS = re.compile(r"\s+")
 # Tags that mark a text as HTML; a bare `<` (as in "a < b") does not.
-HTML_TAG = re.compile(r"</?(?:table|tbody|thead|tr|td|th|p|br|div|span|sup|sub|b|i|em|strong|ul|ol|li|a|font|center)\b[^>]*>", re.I)
+HTML_TAG = re.compile(
+    r"</?(?:table|tbody|thead|tr|td|th|p|br|div|span|sup|sub|b|i|em|strong|ul|ol|li|a|font|center)\b[^>]*>",
+    re.IGNORECASE,
+)
 
-Out = list[Union[str, Block]]
+Out = list[str | Block]
 
 
 def _soup(markup: str | bytes) -> BeautifulSoup:
-    from bs4 import BeautifulSoup  # lazy: bs4 is only needed for HTML input
+    from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, XMLParsedAsHTMLWarning  # lazy: HTML only
 
-    return BeautifulSoup(markup, "html.parser")
+    # XHTML pages and short fragments make bs4 warn on stderr; for indexing, html.parser is right anyway.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
+        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
+        return BeautifulSoup(markup, "html.parser")
 
 
 def _collapse(text: str) -> str:
@@ -47,7 +57,7 @@ def table_text(table: Tag) -> str:
 def _render(node: Tag, out: Out, keep_ws: bool) -> None:
     """Append the text of `node`'s children; headings as Blocks. `keep_ws` keeps the line breaks of
     the top-level text of a fragment (its Markdown paragraphs)."""
-    from bs4 import NavigableString, Tag
+    from bs4.element import NavigableString, Tag
 
     for child in node.children:
         if isinstance(child, NavigableString):

@@ -9,11 +9,11 @@ from ingest.loaders import Block, Loaded, assemble, decode_text, meaningful_titl
 from ingest.loaders.html import HTML_TAG, fragment_to_text
 
 _NEWLINE = re.compile(r"\r\n?")
-_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 # Up to 9 `#`: the CGCT focus files go one level deeper than Markdown's 6 (`####### Paragraphe 1 bis`).
 _HEADING = re.compile(r"^ {0,3}(#{1,9})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
 _FENCE = re.compile(r"^ {0,3}(```|~~~)")
-_BLOCKQUOTE = re.compile(r"^[ \t]*(?:>[ \t]?)+", re.M)
+_BLOCKQUOTE = re.compile(r"^[ \t]*(?:>[ \t]?)+", re.MULTILINE)
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _STRONG = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
 _KEY_VALUE = re.compile(r"^([A-Za-z_][\w-]*)[ \t]*:[ \t]*(.*?)[ \t]*$")

@@ -7,9 +7,10 @@ import io
 import logging
 import re
 from collections import Counter
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterator
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from assistant.errors import LoadError, NoTextError
 from assistant.types import Document
@@ -26,8 +27,9 @@ NO_TEXT_LAYER = (
 UNREADABLE = "PDF illisible ou tronqué ({reason}) : ré-exportez le document ou remplacez le fichier"
 NEEDS_PASSWORD = "PDF protégé par mot de passe : relancez avec --pdf-password MOT_DE_PASSE"
 WRONG_PASSWORD = "mot de passe PDF incorrect : vérifiez la valeur donnée à --pdf-password"
+NEEDS_CRYPTOGRAPHY = "PDF chiffré en AES : installez le paquet « cryptography » ou fournissez une version non protégée"
 
-_PAGE_NUMBER = re.compile(r"^(?:page\s*)?\d+\s*(?:/|sur)\s*\d+$|^[-–—]\s*\d+\s*[-–—]$|^page\s+\d+$", re.I)
+_PAGE_NUMBER = re.compile(r"^(?:page\s*)?\d+\s*(?:/|sur)\s*\d+$|^[-–—]\s*\d+\s*[-–—]$|^page\s+\d+$", re.IGNORECASE)
 _DIGITS = re.compile(r"\d+")
 _MARKDOWN_HASHES = re.compile(r"^#+\s*")  # level-6 headings that LibreOffice printed as `###### …`
 _ARTICLE = re.compile(
@@ -42,7 +44,15 @@ _STRUCTURE = re.compile(
     rf"|PARAGRAPHE|Paragraphe|SOUS-PARAGRAPHE|Sous-paragraphe)\s+{_RANK})"
     r"(?:\s*[:.―—–-]\s*.*)?$"
 )
-_LEVELS = {"livre": 2, "titre": 3, "chapitre": 4, "section": 5, "sous-section": 6, "paragraphe": 7, "sous-paragraphe": 8}
+_LEVELS = {
+    "livre": 2,
+    "titre": 3,
+    "chapitre": 4,
+    "section": 5,
+    "sous-section": 6,
+    "paragraphe": 7,
+    "sous-paragraphe": 8,
+}
 ARTICLE_LEVEL = 9
 MAX_HEADING = 200
 
@@ -64,9 +74,12 @@ def _quiet_pypdf() -> Iterator[None]:
 
 def _open(data: bytes, source: str, password: str | None) -> PdfReader:
     from pypdf import PdfReader
+    from pypdf.errors import DependencyError
 
     try:
         reader = PdfReader(io.BytesIO(data))
+    except DependencyError as exc:  # AES encryption without the `cryptography` package
+        raise LoadError(source, NEEDS_CRYPTOGRAPHY) from exc
     except Exception as exc:  # pypdf raises many kinds of errors on a damaged file, not only PdfReadError
         raise LoadError(source, UNREADABLE.format(reason=exc)) from exc
     if reader.is_encrypted:
@@ -84,9 +97,7 @@ def _decrypt(reader: PdfReader, source: str, password: str | None) -> None:
         if any(reader.decrypt(c) != PasswordType.NOT_DECRYPTED for c in candidates):
             return
     except DependencyError as exc:
-        raise LoadError(
-            source, "PDF chiffré en AES : installez le paquet « cryptography » ou fournissez une version non protégée"
-        ) from exc
+        raise LoadError(source, NEEDS_CRYPTOGRAPHY) from exc
     raise LoadError(source, NEEDS_PASSWORD if password is None else WRONG_PASSWORD)
 
 
@@ -101,7 +112,7 @@ def _page_lines(reader: PdfReader, source: str) -> tuple[list[list[str]], list[s
     for number, page in enumerate(pages, 1):
         try:
             raw = page.extract_text()
-        except Exception:  # one damaged page should not lose the rest of the document
+        except Exception:  # noqa: BLE001 - one damaged page should not lose the rest of the document
             failed.append(number)
             raw = ""
         out.append([line for line in map(normalise_line, split_lines(raw)) if line])
@@ -155,7 +166,7 @@ def heading_level(line: str) -> int | None:
     return 1 if m.group("part") else _LEVELS[m.group("kw").lower()]
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Line:
     text: str
     page: int
@@ -170,25 +181,28 @@ def _classify(pages: list[list[str]]) -> list[_Line]:
     out: list[_Line] = []
     i = 0
     while i < len(lines):
-        line = lines[i]
+        line, taken = lines[i], 0
         if line.level is not None:
-            line.text = _MARKDOWN_HASHES.sub("", line.text)
-            if line.level < ARTICLE_LEVEL:
-                i = _absorb_continuation(lines, i)
+            taken = _continuation(lines, i) if line.level < ARTICLE_LEVEL else 0
+            parts = [_MARKDOWN_HASHES.sub("", line.text), *(c.text for c in lines[i + 1 : i + 1 + taken])]
+            line = replace(line, text=" ".join(parts))
         out.append(line)
-        i += 1
+        i += 1 + taken
     return out
 
 
-def _absorb_continuation(lines: list[_Line], i: int) -> int:
-    for extra in (1, 2):
-        after = i + extra + 1
-        if after < len(lines) and lines[after].level is not None and all(
-            lines[k].level is None and len(lines[k].text) <= MAX_HEADING // 2 for k in range(i + 1, after)
+def _continuation(lines: list[_Line], i: int) -> int:
+    """How many of the (at most two) lines after heading `i` continue it: those followed by a heading."""
+    for taken in (1, 2):
+        after = i + taken + 1
+        between = lines[i + 1 : after]
+        if (
+            after < len(lines)
+            and lines[after].level is not None
+            and all(c.level is None and len(c.text) <= MAX_HEADING // 2 for c in between)
         ):
-            lines[i].text = " ".join([lines[i].text, *(lines[k].text for k in range(i + 1, after))])
-            return after - 1
-    return i
+            return taken
+    return 0
 
 
 def _layout(lines: list[_Line], page_count: int) -> tuple[str, tuple[int, ...], list[tuple[int, int, int, str]]]:
@@ -201,14 +215,15 @@ def _layout(lines: list[_Line], page_count: int) -> tuple[str, tuple[int, ...], 
         owner.extend(index if text else -1 for text in block)
     text, starts = clean_lines(raw, dehyphenate=True, unwrap=True)
     first_offset: dict[int, int] = {}
-    headings = []
+    headings: list[tuple[int, int, int, str]] = []
     for raw_index, index in enumerate(owner):
         start = starts[raw_index]
         if index < 0 or start is None:
             continue
-        first_offset.setdefault(lines[index].page, start)
-        if lines[index].level is not None:
-            headings.append((start, start + len(lines[index].text), lines[index].level or 0, lines[index].text))
+        line = lines[index]
+        first_offset.setdefault(line.page, start)
+        if line.level is not None:
+            headings.append((start, start + len(line.text), line.level, line.text))
     page_starts, following = [0] * page_count, len(text)
     for page in reversed(range(page_count)):
         following = first_offset.get(page, following)
@@ -244,5 +259,5 @@ def _metadata_title(reader: PdfReader) -> str | None:
     try:
         metadata = reader.metadata
         return metadata.title if metadata is not None else None
-    except Exception:  # a damaged info dictionary only costs the title
+    except Exception:  # noqa: BLE001 - a damaged info dictionary only costs the title
         return None

@@ -125,13 +125,22 @@ def test_cgct_jsonl_html_table_becomes_text(cgct_records: dict[str | None, Docum
 
 def test_jsonl_skips_bad_lines_with_their_number(tmp_path: Path) -> None:
     lines = [
-        json.dumps({"id": "r1", "article": "Article 1", "text": "Premier texte.", "hierarchy": ["Titre Ier", "Chapitre 2"]}),
+        json.dumps(
+            {"id": "r1", "article": "Article 1", "text": "Premier texte.", "hierarchy": ["Titre Ier", "Chapitre 2"]}
+        ),
         '{"id": "r2", "text": "tronqué',
         json.dumps(["pas", "un", "objet"]),
         json.dumps({"id": "r4", "text": "   "}),
         "",
-        json.dumps({"title": "Sans identifiant", "text": "Le <b>tableau</b> :<table><tr><td>A</td><td>1</td></tr></table>",
-                    "matched": ["contrat de ville", "quartiers prioritaires"], "nested": {"x": 1}, "rank": 3}),
+        json.dumps(
+            {
+                "title": "Sans identifiant",
+                "text": "Le <b>tableau</b> :<table><tr><td>A</td><td>1</td></tr></table>",
+                "matched": ["contrat de ville", "quartiers prioritaires"],
+                "nested": {"x": 1},
+                "rank": 3,
+            }
+        ),
     ]
     path = tmp_path / "extraits.jsonl"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -146,7 +155,11 @@ def test_jsonl_skips_bad_lines_with_their_number(tmp_path: Path) -> None:
     assert [s.path for s in first.sections] == ["Titre Ier > Chapitre 2"]
     assert (second.record_id, second.title, second.sections) == (None, "Sans identifiant", ())
     assert second.text == "Le tableau :\n\nA | 1"
-    assert second.metadata == {"title": "Sans identifiant", "matched": "contrat de ville, quartiers prioritaires", "rank": 3}
+    assert second.metadata == {
+        "title": "Sans identifiant",
+        "matched": "contrat de ville, quartiers prioritaires",
+        "rank": 3,
+    }
 
 
 def test_jsonl_without_any_usable_record(tmp_path: Path) -> None:
@@ -263,7 +276,12 @@ def _write_docx(path: Path, title: str | None) -> None:
     word.add_heading("Pilotage", level=2)
     word.add_paragraph("Un comité de pilotage réunit les signataires.")
     table = word.add_table(rows=2, cols=2)
-    for (row, col), value in {(0, 0): "Population", (0, 1): "Sièges", (1, 0): "De moins de 3 500 habitants", (1, 1): "16"}.items():
+    for (row, col), value in {
+        (0, 0): "Population",
+        (0, 1): "Sièges",
+        (1, 0): "De moins de 3 500 habitants",
+        (1, 1): "16",
+    }.items():
         table.cell(row, col).text = value
     word.add_heading("Évaluation", level=2)
     word.add_paragraph("Un rapport annuel est présenté.")
@@ -327,7 +345,8 @@ def test_html_text_sections_and_dropped_elements(tmp_path: Path) -> None:
     _assert_sections_valid(document)
     assert [s.path for s in document.sections] == ["Les conseils citoyens", "Les conseils citoyens > Composition"]
     assert _body(document, "citoyens") == (
-        "Un conseil citoyen est mis en place dans chaque quartier prioritaire : c'est l'article 7.\n\nSecond paragraphe."
+        "Un conseil citoyen est mis en place dans chaque quartier prioritaire : c'est l'article 7.\n\n"
+        "Second paragraphe."
     )
     assert _body(document, "Composition") == "- des habitants tirés au sort ;\n- des représentants d'associations."
 
@@ -336,6 +355,17 @@ def test_htm_title_falls_back_to_h1(tmp_path: Path) -> None:
     path = tmp_path / "page.htm"
     path.write_bytes("<h1>Réunion publique</h1><p>Compte rendu</p>".encode("cp1252"))
     assert _one(path).title == "Réunion publique"
+
+
+def test_xhtml_page_loads_without_bs4_warning(tmp_path: Path) -> None:
+    path = tmp_path / "page.html"
+    path.write_text(
+        '<?xml version="1.0" encoding="utf-8"?>\n<html xmlns="http://www.w3.org/1999/xhtml">'
+        "<head><title>Compte rendu du conseil</title></head><body><p>Texte adopté.</p></body></html>",
+        encoding="utf-8",
+    )
+    document = _one(path)  # filterwarnings = error: a bs4 warning would fail here
+    assert (document.title, document.text) == ("Compte rendu du conseil", "Texte adopté.")
 
 
 # ---- text ----------------------------------------------------------------------------------------
@@ -348,7 +378,11 @@ def test_txt_utf8_with_bom(tmp_path: Path) -> None:
     document = loaded.documents[0]
     assert loaded.warnings == []
     assert document.text == "Journée nationale – 11 décembre 2017\n\nLes élus présents."
-    assert (document.title, document.sections, document.source) == ("Journée nationale – 11 décembre 2017", (), "actes/acte.txt")
+    assert (document.title, document.sections, document.source) == (
+        "Journée nationale – 11 décembre 2017",
+        (),
+        "actes/acte.txt",
+    )
 
 
 def test_txt_windows_1252_is_converted_with_a_warning(tmp_path: Path) -> None:

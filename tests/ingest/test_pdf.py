@@ -7,6 +7,7 @@ import logging
 import os
 import re
 import unicodedata
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -46,7 +47,7 @@ def decret() -> Document:
 
 @pytest.fixture(scope="module")
 def cgct() -> Document:
-    return _load(CGCT_PDF)  # 70 pages: loaded once for the module
+    return _load(CGCT_PDF)  # 70 pages, several seconds: loaded once, by `slow` tests only
 
 
 # ---- comparison with the source (method of corpus/pdf/README.md) --------------------------------
@@ -54,7 +55,7 @@ def cgct() -> Document:
 
 def _pairs(text: str) -> list[tuple[str, str]]:
     words = unicodedata.normalize("NFKC", text).replace("\u2019", "'").lower().split()
-    return list(zip(words, words[1:]))
+    return list(pairwise(words))
 
 
 def coverage(sources: list[str], text: str) -> float:
@@ -78,7 +79,7 @@ def _cgct_bodies() -> list[str]:
     """Article bodies of the focus file up to CHAPITRE VII, HTML tags removed as in the PDF."""
     text = (CORPUS / "legi-cgct-2015/focus/03_cooperation_locale_intercommunalite.md").read_text(encoding="utf-8")
     text = text[: text.index("#### CHAPITRE VII : Métropole")]
-    bodies = re.split(r"^#+ .*$", text, flags=re.M)[1:]
+    bodies = re.split(r"^#+ .*$", text, flags=re.MULTILINE)[1:]
     return [html.unescape(re.sub(r"<[^>]+>", " ", body)) for body in bodies]
 
 
@@ -161,10 +162,17 @@ def test_two_column_decret(decret: Document) -> None:
 # ---- c) 70-page CGCT extract: the counterpart of a) for hyphens ----------------------------------
 
 
+@pytest.mark.slow
 @needs_corpus
 def test_cgct_keeps_real_hyphens(cgct: Document) -> None:
-    for kept in ("visé à l'article L. 5711-1", "des vice-présidents", "celle-ci", "sous-section", "L. 2123-11-2",
-                 "etalab/codes-juridiques-francais"):
+    for kept in (
+        "visé à l'article L. 5711-1",
+        "des vice-présidents",
+        "celle-ci",
+        "sous-section",
+        "L. 2123-11-2",
+        "etalab/codes-juridiques-francais",
+    ):
         assert kept in cgct.text, kept
     assert "57111" not in cgct.text and "viceprésidents" not in cgct.text
     sources = _cgct_bodies()
@@ -172,6 +180,7 @@ def test_cgct_keeps_real_hyphens(cgct: Document) -> None:
     assert coverage(sources, cgct.text) >= 0.99
 
 
+@pytest.mark.slow
 @needs_corpus
 def test_cgct_headers_pages_and_sections(cgct: Document) -> None:
     assert not re.search(r"Page \d+ / 70", cgct.text)
@@ -232,7 +241,11 @@ def test_running_lines_repeated_on_most_pages_are_dropped() -> None:
         ["Rapport annuel 2014", "deuxième texte", "Page 2 / 3"],
         ["Rapport annuel 2014", "Rapport annuel 2014 bis", "troisième texte", "Page 3 / 3"],
     ]
-    assert drop_running_lines(pages) == [["premier texte"], ["deuxième texte"], ["Rapport annuel 2014 bis", "troisième texte"]]
+    assert drop_running_lines(pages) == [
+        ["premier texte"],
+        ["deuxième texte"],
+        ["Rapport annuel 2014 bis", "troisième texte"],
+    ]
 
 
 def test_lines_repeated_on_few_pages_are_kept_but_page_numbers_always_go() -> None:

@@ -1,0 +1,142 @@
+"""Answers from passages: extractive selection, citation checks and abstention, shared by both modes."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Sequence
+
+from assistant.sentences import sentences
+from assistant.textfr import tokenize
+from assistant.types import Hit
+
+MAX_WORDS = 120
+NOT_FOUND = "Je n'ai rien trouvé de fiable dans le corpus pour répondre à cette question."
+_MARKER = re.compile(r"\s*\[(\d+)\]")
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int
+    hit: Hit
+
+
+@dataclass(frozen=True)
+class AnswerSentence:
+    text: str
+    citations: tuple[int, ...]
+    supported: bool
+    support: float = 0.0
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    text: str
+    abstained: bool
+    mode: str
+    citations: tuple[Citation, ...]
+    sentences: tuple[AnswerSentence, ...]
+    timings: dict[str, float] = field(default_factory=dict)
+    removed_markers: tuple[int, ...] = ()  # markers that pointed to no given passage
+    evidence: float = 0.0
+
+
+def terms(text: str) -> set[str]:
+    """Stemmed content words (French stop words out, accents folded)."""
+    return set(tokenize(text))
+
+
+def evidence(question: str, hits: Sequence[Hit], top: int = 3) -> float:
+    """Share of the question's content words found in one of the best passages: a question whose key
+    words (a town, a year, a law the corpus lacks) appear nowhere is not answered by these passages."""
+    wanted = terms(question)
+    if not wanted or not hits:
+        return 0.0
+    return max(len(wanted & terms(h.chunk.indexed_text)) / len(wanted) for h in hits[:top])
+
+
+def support(sentence: str, passages: Sequence[str]) -> float:
+    """Share of the sentence's content words present in the passage(s) it cites."""
+    words = terms(sentence)
+    if not words:
+        return 1.0
+    found: set[str] = set()
+    for p in passages:
+        found |= words & terms(p)
+    return len(found) / len(words)
+
+
+def date_note(cited: Sequence[Hit]) -> str:
+    years = sorted({h.chunk.date[:4] for h in cited if h.chunk.date and h.chunk.kind == "texte officiel"})
+    if not years:
+        return ""
+    span = years[0] if len(years) == 1 else f"{years[0]} à {years[-1]}"
+    return f"(Textes officiels datés de {span} dans le corpus : vérifiez la version en vigueur.)"
+
+
+def extractive(question: str, hits: Sequence[Hit], passages: int = 4) -> tuple[str, list[Citation], list[AnswerSentence]]:
+    """The few sentences of the top passages that best cover the question, in reading order."""
+    wanted = terms(question)
+    scored: list[tuple[float, int, int, str]] = []
+    for rank, hit in enumerate(hits[:passages]):
+        prior = 1.0 / (1.0 + 0.25 * rank)
+        for pos, sentence in enumerate(sentences(hit.chunk.text)):
+            words = terms(sentence)
+            if len(sentence) < 25 or not words:
+                continue
+            overlap = len(wanted & words) / max(1, len(wanted))
+            scored.append((overlap * prior, rank, pos, sentence))
+    if not scored:
+        return "", [], []
+    best = max(s[0] for s in scored)
+    chosen: list[tuple[float, int, int, str]] = []
+    words = 0
+    for item in sorted(scored, key=lambda s: -s[0]):
+        n_words = len(item[3].split())
+        if item[0] < 0.5 * best or (chosen and words + n_words > MAX_WORDS) or len(chosen) == 3:
+            continue
+        chosen.append(item)
+        words += n_words
+    chosen.sort(key=lambda s: (s[1], s[2]))
+    numbers: dict[int, int] = {}
+    out: list[AnswerSentence] = []
+    for _, rank, _, sentence in chosen:
+        n = numbers.setdefault(rank, len(numbers) + 1)
+        out.append(AnswerSentence(sentence, (n,), True, 1.0))
+    citations = [Citation(n, hits[rank]) for rank, n in numbers.items()]
+    text = " ".join(f"{s.text} [{s.citations[0]}]" for s in out)
+    note = date_note([c.hit for c in citations])
+    return (f"{text} {note}" if note else text), citations, out
+
+
+def check(text: str, given: Sequence[Citation], threshold: float = 0.5) -> tuple[str, list[AnswerSentence], list[int]]:
+    """Every [n] must point to a given passage (others are removed and reported); each sentence gets a
+    support score against the passages it cites and is marked unsupported below `threshold`."""
+    by_n = {c.n: c for c in given}
+    removed: list[int] = []
+    checked: list[AnswerSentence] = []
+    for sentence in sentences(text):
+        cited = [int(m) for m in _MARKER.findall(sentence)]
+        removed += [n for n in cited if n not in by_n]
+        valid = tuple(dict.fromkeys(n for n in cited if n in by_n))
+        bare = _MARKER.sub("", sentence).strip()
+        score = support(bare, [by_n[n].hit.chunk.text for n in valid]) if valid else 0.0
+        checked.append(AnswerSentence(bare, valid, bool(valid) and score >= threshold, round(score, 3)))
+    clean = " ".join(s.text + "".join(f" [{n}]" for n in s.citations) for s in checked)
+    return clean, checked, removed
+
+
+def leads(hits: Sequence[Hit]) -> tuple[str, list[Citation]]:
+    citations = [Citation(i, h) for i, h in enumerate(hits[:3], start=1)]
+    if not citations:
+        return NOT_FOUND + " Le corpus ne contient aucun passage proche.", []
+    listed = " ; ".join(f"[{c.n}] {label(c.hit)}" for c in citations)
+    return f"{NOT_FOUND} Passages les plus proches, à consulter comme pistes : {listed}.", citations
+
+
+def label(hit: Hit) -> str:
+    c = hit.chunk
+    parts = [c.collection, c.title, c.section.split(" > ")[-1] if c.section else None]
+    text = " — ".join(dict.fromkeys(p for p in parts if p))
+    return f"{text}, p. {c.page}" if c.page else text

@@ -1,0 +1,29 @@
+"""Follow-up questions ("et pour les métropoles ?") completed from the previous turn before retrieval."""
+
+from __future__ import annotations
+
+import re
+from typing import Sequence
+
+from assistant.textfr import tokenize
+
+_FOLLOW_UP = re.compile(
+    r"^\s*(et|mais|aussi|pareil|idem|dans ce cas|et si|ou|sinon|alors)\b"
+    r"|\b(il|elle|ils|elles|celui|celle|ceux|celles|cela|ça|ce dernier|cette derni[eè]re|leur|leurs|y|en)\b\s*\??\s*$",
+    re.IGNORECASE,
+)
+
+
+def is_follow_up(question: str) -> bool:
+    """One content word at most ("qui la préside ?"), a continuation ("et pour…"), or ending on a
+    pronoun: it leans on the previous turn."""
+    return len(tokenize(question)) <= 1 or bool(_FOLLOW_UP.search(question))
+
+
+def condense(question: str, history: Sequence[str]) -> str:
+    """The question made standalone: the previous question's words come first, the new ones after, so
+    that "et pour les métropoles ?" after a question on EPCI competences searches both."""
+    previous = next((h for h in reversed(history) if h.strip()), None)
+    if previous is None or not is_follow_up(question):
+        return question
+    return f"{previous.strip()} {question.strip()}"

@@ -1,0 +1,92 @@
+"""Hybrid retrieval: dense (embedder + store) and French BM25, fused by reciprocal rank fusion,
+filtered on both sides, duplicates shown once with their other sources."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, replace
+from typing import Literal, Sequence
+
+from assistant.embedders import Embedder
+from assistant.keyword import KeywordIndex
+from assistant.stores import Store
+from assistant.textfr import fold
+from assistant.types import Chunk, Filters, Hit
+
+Mode = Literal["hybrid", "dense", "bm25"]
+MODES: tuple[Mode, ...] = ("hybrid", "dense", "bm25")
+
+
+@dataclass(frozen=True)
+class RetrievalConfig:
+    mode: Mode = "hybrid"
+    candidates: int = 40  # taken from each side before fusion
+    rrf_k: int = 60  # the constant of Cormack et al. (2009); small changes matter little
+    dense_weight: float = 1.0
+    keyword_weight: float = 1.0
+
+
+def dedupe_key(text: str) -> str:
+    """Same words in the same order = same passage, whatever the markup (`>` quotes, spaces, case)."""
+    return hashlib.sha1(re.sub(r"\W+", "", fold(text)).encode()).hexdigest()
+
+
+def rrf(rankings: Sequence[tuple[float, Sequence[str]]], k: int) -> dict[str, float]:
+    scores: dict[str, float] = {}
+    for weight, ids in rankings:
+        for rank, chunk_id in enumerate(ids, start=1):
+            scores[chunk_id] = scores.get(chunk_id, 0.0) + weight / (k + rank)
+    return scores
+
+
+def source_label(chunk: Chunk) -> str:
+    return f"{chunk.source}#{chunk.record_id}" if chunk.record_id else chunk.source
+
+
+class Retriever:
+    def __init__(self, embedder: Embedder, store: Store, keyword: KeywordIndex | None,
+                 config: RetrievalConfig = RetrievalConfig()) -> None:
+        self.embedder = embedder
+        self.store = store
+        self.keyword = keyword
+        self.config = config
+
+    def search(self, query: str, k: int = 10, filters: Filters | None = None, mode: Mode | None = None) -> list[Hit]:
+        mode = mode or self.config.mode
+        n = max(self.config.candidates, 3 * k)
+        rankings: list[tuple[float, Sequence[str]]] = []
+        chunks: dict[str, Chunk] = {}
+        dense_scores: dict[str, float] = {}
+        if mode in ("hybrid", "dense"):
+            hits = self.store.query(self.embedder.embed_query(query), n, filters)
+            chunks.update((h.chunk.id, h.chunk) for h in hits)
+            dense_scores = {h.chunk.id: h.score for h in hits}
+            rankings.append((self.config.dense_weight, [h.chunk.id for h in hits]))
+        keyword_scores: dict[str, float] = {}
+        if mode in ("hybrid", "bm25") and self.keyword is not None:
+            found = self.keyword.search(query, n, filters)
+            keyword_scores = dict(found)
+            rankings.append((self.config.keyword_weight, [i for i, _ in found]))
+        if mode == "hybrid":
+            scores = rrf(rankings, self.config.rrf_k)
+        else:
+            scores = dense_scores if mode == "dense" else keyword_scores
+        ranked = sorted(scores, key=lambda i: -scores[i])
+        missing = [i for i in ranked if i not in chunks]
+        chunks.update((c.id, c) for c in self.store.get(missing))
+        return self._dedupe([Hit(chunk=chunks[i], score=scores[i]) for i in ranked if i in chunks], k)
+
+    @staticmethod
+    def _dedupe(hits: list[Hit], k: int) -> list[Hit]:
+        kept: dict[str, Hit] = {}
+        for hit in hits:
+            key = dedupe_key(hit.chunk.text)
+            if key in kept:
+                first = kept[key]
+                label = source_label(hit.chunk)
+                if label != source_label(first.chunk) and label not in first.also_in:
+                    kept[key] = replace(first, also_in=(*first.also_in, label), duplicates=(*first.duplicates, hit.chunk))
+            elif len(kept) < k:
+                kept[key] = hit
+        return [replace(h, rank=r) for r, h in enumerate(kept.values(), start=1)]

@@ -1,0 +1,127 @@
+"""The assistant as one object: what the CLI, the chat and the evaluations call in-process."""
+
+from __future__ import annotations
+
+import time
+from typing import Iterator, Sequence
+
+from assistant import answer as answers
+from assistant.answer import Answer
+from assistant.conversation import condense
+from assistant.embedders import Embedder, make_embedder
+from assistant.embedders.cache import CachedEmbedder
+from assistant.errors import ConfigError
+from assistant.keyword import KeywordIndex
+from assistant.retrieve import Mode, RetrievalConfig, Retriever
+from assistant.settings import Settings
+from assistant.stores import Store, collection_name, make_store
+from assistant.types import Filters, Hit
+
+ANSWER_MODES = ("extractive", "llm")
+
+
+class Assistant:
+    """Cheap to build; the model, the store and the keyword index load on first use."""
+
+    def __init__(self, settings: Settings, embedder: Embedder | None = None, store: Store | None = None,
+                 chat_model: object | None = None) -> None:
+        self.settings = settings
+        self.chat_model = chat_model  # a LangChain chat model; default: the configured endpoint
+        self.embedder = embedder or CachedEmbedder(make_embedder(settings), settings.cache_path)
+        self.store = store or make_store(settings, self.embedder.id)
+        self._retriever: Retriever | None = None
+
+    @property
+    def keyword_dir(self):  # type: ignore[no-untyped-def]
+        return self.settings.data_dir / "keyword" / collection_name(self.embedder.id)
+
+    @property
+    def retriever(self) -> Retriever:
+        if self._retriever is None:
+            keyword = KeywordIndex.load(self.keyword_dir) if self.keyword_dir.exists() else None
+            config = RetrievalConfig(
+                dense_weight=self.settings.dense_weight, keyword_weight=self.settings.keyword_weight
+            )
+            self._retriever = Retriever(self.embedder, self.store, keyword, config)
+        return self._retriever
+
+    def reload(self) -> None:
+        """After an ingestion: pick up the new keyword index."""
+        self._retriever = None
+
+    def search(self, query: str, k: int = 10, filters: Filters | None = None, mode: Mode | None = None,
+               history: Sequence[str] = ()) -> list[Hit]:
+        return self.retriever.search(condense(query, history), k, filters, mode)
+
+    def ask(self, question: str, mode: str = "extractive", filters: Filters | None = None,
+            history: Sequence[str] = (), retrieval: Mode | None = None) -> Answer:
+        answer: Answer | None = None
+        for item in self.ask_stream(question, mode, filters, history, retrieval):
+            if isinstance(item, Answer):
+                answer = item
+        assert answer is not None
+        return answer
+
+    def ask_stream(self, question: str, mode: str = "extractive", filters: Filters | None = None,
+                   history: Sequence[str] = (), retrieval: Mode | None = None) -> Iterator[str | Answer]:
+        """Yields pieces of answer text as they come, then the checked `Answer`."""
+        if mode not in ANSWER_MODES:
+            raise ConfigError(f"Mode de réponse inconnu « {mode} » : choisissez parmi {', '.join(ANSWER_MODES)}.")
+        started = time.perf_counter()
+        hits = self.search(question, self.settings.answer_passages, filters, retrieval, history)
+        retrieved = time.perf_counter()
+        score = answers.evidence(condense(question, history), hits)
+        if score < self.settings.abstain_threshold or not hits:
+            text, citations = answers.leads(hits)
+            yield text
+            yield Answer(question, text, True, mode, tuple(citations), (), self._timings(started, retrieved),
+                         evidence=score)
+            return
+        if mode == "extractive":
+            text, citations, sentences = answers.extractive(question, hits)
+            yield text
+            removed: list[int] = []
+        else:
+            from assistant.generate import stream_answer
+
+            pieces: list[str] = []
+            for piece in stream_answer(self.settings, question, hits, self.chat_model):
+                pieces.append(piece)
+                yield piece
+            given = [answers.Citation(i, h) for i, h in enumerate(hits, start=1)]
+            text, sentences, removed = answers.check("".join(pieces), given)
+            used = {n for s in sentences for n in s.citations}
+            citations = [c for c in given if c.n in used]
+        yield Answer(question, text, False, mode, tuple(citations), tuple(sentences),
+                     self._timings(started, retrieved), tuple(removed), evidence=score)
+
+    @staticmethod
+    def _timings(started: float, retrieved: float) -> dict[str, float]:
+        done = time.perf_counter()
+        return {"retrieve_ms": round((retrieved - started) * 1000, 1), "answer_ms": round((done - retrieved) * 1000, 1)}
+
+
+def hit_json(hit: Hit) -> dict[str, object]:
+    c = hit.chunk
+    return {
+        "rank": hit.rank, "score": round(float(hit.score), 6), "chunk_id": c.id, "source": c.source,
+        "title": c.title, "section": c.section, "page": c.page, "record_id": c.record_id, "date": c.date,
+        "kind": c.kind, "text": c.text, "also_in": list(hit.also_in),
+        # extensions (the contract is kept, only extended)
+        "page_end": c.page_end, "root": c.root, "collection": c.collection,
+    }
+
+
+def answer_json(a: Answer) -> dict[str, object]:
+    return {
+        "question": a.question,
+        "answer": a.text,
+        "abstained": a.abstained,
+        "mode": a.mode,
+        "citations": [{"n": c.n, **hit_json(c.hit)} for c in a.citations],
+        "sentences": [{"text": s.text, "citations": list(s.citations), "supported": s.supported,
+                       "support": s.support} for s in a.sentences],
+        "timings": a.timings,
+        "removed_citations": list(a.removed_markers),
+        "evidence": round(a.evidence, 3),
+    }

@@ -1,0 +1,146 @@
+"""Hybrid retrieval, filters, duplicates, follow-ups, and the search/ask CLI contracts."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from assistant.cli import main
+from assistant.conversation import condense, is_follow_up
+from assistant.retrieve import rrf
+from assistant.service import Assistant
+from assistant.settings import Settings
+from assistant.types import Filters
+from ingest.pipeline import Ingestor
+
+DOCS = {
+    "lois/lamy-article-7.md": "---\nkind: texte officiel\ndate: 2014-02-21\n---\n# Article 7\n\n"
+    "Un conseil citoyen est mis en place dans chaque quartier prioritaire de la politique de la ville. "
+    "Il est composé d'habitants tirés au sort et de représentants des associations et acteurs locaux.\n",
+    "codes/cgct.jsonl": json.dumps({"id": "cgct:Article L5214-16", "article": "Article L5214-16",
+                                    "code": "Code général des collectivités territoriales",
+                                    "source": "LEGI consolidation ~mai 2015",
+                                    "hierarchy": ["Partie législative", "Communauté de communes"],
+                                    "text": "La communauté de communes exerce de plein droit au lieu et place des "
+                                            "communes membres des compétences d'aménagement de l'espace et de "
+                                            "développement économique."}, ensure_ascii=False) + "\n",
+    "fiches/epci.md": "---\nkind: fiche\ndate: 2026-11-27\n---\n# Les EPCI\n\n## Métropoles\n\n"
+    "La métropole exerce de plein droit des compétences élargies en matière de politique de la ville.\n",
+    # the same article text as a second source: shown once, with its other source listed
+    "copies/article-7.md": "# Article 7\n\nUn conseil citoyen est mis en place dans chaque quartier prioritaire de "
+    "la politique de la ville. Il est composé d'habitants tirés au sort et de représentants des associations et "
+    "acteurs locaux.\n",
+}
+
+
+@pytest.fixture
+def assistant(settings: Settings, tmp_path: Path) -> Assistant:
+    corpus = tmp_path / "corpus"
+    for rel, text in DOCS.items():
+        (corpus / rel).parent.mkdir(parents=True, exist_ok=True)
+        (corpus / rel).write_text(text, encoding="utf-8")
+    a = Assistant(settings)
+    Ingestor(settings, a.embedder, a.store, quiet=True).run([corpus])
+    return a
+
+
+def test_rrf_rewards_agreement() -> None:
+    scores = rrf([(1.0, ["a", "b", "c"]), (1.0, ["b", "d"])], 60)
+    assert max(scores, key=scores.__getitem__) == "b"
+    assert scores["a"] > scores["d"]
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "dense", "bm25"])
+def test_every_mode_finds_the_article(assistant: Assistant, mode: str) -> None:
+    hits = assistant.search("qui compose le conseil citoyen ?", 3, mode=mode)  # type: ignore[arg-type]
+    assert hits and "conseil citoyen" in hits[0].chunk.text
+
+
+def test_legal_identifier_and_acronym_queries(assistant: Assistant) -> None:
+    assert assistant.search("L. 5214-16", 1)[0].chunk.record_id == "cgct:Article L5214-16"
+    assert assistant.search("compétences des EPCI", 1, mode="bm25")[0].chunk.source in {
+        "codes/cgct.jsonl", "fiches/epci.md"}
+
+
+def test_duplicates_show_once_with_their_other_source(assistant: Assistant) -> None:
+    hits = assistant.search("conseil citoyen tirage au sort", 5)
+    matching = [h for h in hits if "tirés au sort" in h.chunk.text]
+    assert len(matching) == 1
+    other = {"lois/lamy-article-7.md", "copies/article-7.md"} - {matching[0].chunk.source}
+    assert list(matching[0].also_in) == list(other)
+    assert [h.rank for h in hits] == list(range(1, len(hits) + 1))
+
+
+def test_filters_apply_to_both_sides(assistant: Assistant) -> None:
+    for mode in ("hybrid", "dense", "bm25"):
+        hits = assistant.search("compétences de plein droit", 5, Filters(kind="fiche"), mode=mode)  # type: ignore[arg-type]
+        assert {h.chunk.source for h in hits} == {"fiches/epci.md"}
+        hits = assistant.search("compétences", 5, Filters(year_to=2015), mode=mode)  # type: ignore[arg-type]
+        assert hits and all(h.chunk.date and h.chunk.date[:4] <= "2015" for h in hits)
+        hits = assistant.search("compétences", 5, Filters(folder="codes"), mode=mode)  # type: ignore[arg-type]
+        assert {h.chunk.source for h in hits} == {"codes/cgct.jsonl"}
+
+
+def test_follow_up_is_completed_from_the_previous_question() -> None:
+    assert is_follow_up("et pour les métropoles ?")
+    assert not is_follow_up("Quelles compétences exerce une communauté de communes ?")
+    assert condense("et pour les métropoles ?", ["Quelles compétences pour une communauté de communes ?"]) == (
+        "Quelles compétences pour une communauté de communes ? et pour les métropoles ?")
+    assert condense("Qui finance l'ANRU ?", ["autre chose"]) == "Qui finance l'ANRU ?"
+    assert is_follow_up("Qui la préside ?")
+
+
+def test_extractive_answer_cites_what_it_says(assistant: Assistant) -> None:
+    answer = assistant.ask("Comment est composé un conseil citoyen ?")
+    assert not answer.abstained
+    assert "tirés au sort" in answer.text and "[1]" in answer.text
+    assert all(s.supported and s.citations for s in answer.sentences)
+    for s in answer.sentences:
+        cited = {c.n: c.hit.chunk.text for c in answer.citations}
+        assert all(s.text in cited[n] for n in s.citations)
+    assert len(answer.text.split()) <= 140
+    assert answer.timings["answer_ms"] < 200
+
+
+def test_abstains_on_questions_the_corpus_cannot_answer(assistant: Assistant) -> None:
+    answer = assistant.ask("Quel est le montant de la dotation de solidarité urbaine de Roubaix en 2024 ?")
+    assert answer.abstained and answer.sentences == ()
+    assert "rien trouvé" in answer.text
+    assert 1 <= len(answer.citations) <= 3
+
+
+def run_cli(args: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+            stdin: str | None = None) -> list[dict]:  # type: ignore[type-arg]
+    if stdin is not None:
+        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+    assert main(args) == 0
+    return [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+
+
+def test_search_and_ask_json_contracts(assistant: Assistant, monkeypatch: pytest.MonkeyPatch,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("CARREFOUR_EMBEDDER", "hash")
+    data = str(assistant.settings.data_dir)
+    (out,) = run_cli(["search", "conseil citoyen", "--k", "2", "--json", "--data-dir", data], monkeypatch, capsys)
+    assert list(out) == ["query", "hits"] and len(out["hits"]) == 2
+    hit = out["hits"][0]
+    for key, kind in {"rank": int, "score": float, "chunk_id": str, "source": str, "title": str, "text": str,
+                      "also_in": list}.items():
+        assert isinstance(hit[key], kind), key
+    for key in ("section", "page", "record_id", "date", "kind"):
+        assert key in hit
+    lines = run_cli(["ask", "-", "--json", "--data-dir", data], monkeypatch, capsys,
+                    stdin="Qui compose le conseil citoyen ?\n\nMontant de la DSU de Roubaix en 2024 ?\n")
+    assert [a["abstained"] for a in lines] == [False, True]
+    first = lines[0]
+    assert list(first)[:8] == ["question", "answer", "abstained", "mode", "citations", "sentences", "timings",
+                               "removed_citations"]
+    assert first["mode"] == "extractive" and first["citations"][0]["n"] == 1
+    assert set(first["sentences"][0]) >= {"text", "citations", "supported"}
+    assert set(first["timings"]) == {"retrieve_ms", "answer_ms"}
+    (filtered,) = run_cli(["search", "compétences", "--kind", "fiche", "--json", "--data-dir", data],
+                          monkeypatch, capsys)
+    assert {h["kind"] for h in filtered["hits"]} == {"fiche"}
