@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Sequence
 
 from assistant.sentences import sentences
-from assistant.textfr import tokenize
+from assistant.keyword import KeywordIndex
+from assistant.textfr import in_glossary, tokenize
 from assistant.types import Hit
 
 MAX_WORDS = 120
@@ -47,13 +49,35 @@ def terms(text: str) -> set[str]:
     return set(tokenize(text))
 
 
-def evidence(question: str, hits: Sequence[Hit], top: int = 3) -> float:
-    """Share of the question's content words found in one of the best passages: a question whose key
-    words (a town, a year, a law the corpus lacks) appear nowhere is not answered by these passages."""
+_WORD = re.compile(r"[\w'’-]+")
+
+
+def salient_words(question: str) -> list[str]:
+    """Names, numbers and acronyms: "Sarcelles", "2024", "3DS" (not the question's first word)."""
+    words = _WORD.findall(question)
+    return [w for i, w in enumerate(words)
+            if any(ch.isdigit() for ch in w) or (len(w) > 1 and w.isupper()) or (i > 0 and w[:1].isupper())]
+
+
+def evidence(question: str, hits: Sequence[Hit], keyword: KeywordIndex | None = None, top: int = 3) -> float:
+    """How well the best passages cover the question: share of its content words (weighted by rarity
+    when the keyword index is given) found in one of them, halved for each name, number or acronym
+    that the corpus never mentions ("Sarcelles", "loi 3DS"): such questions are out of the corpus."""
     wanted = terms(question)
     if not wanted or not hits:
         return 0.0
-    return max(len(wanted & terms(h.chunk.indexed_text)) / len(wanted) for h in hits[:top])
+    weight = {t: 1.0 for t in wanted}
+    unknown = 0
+    if keyword is not None and len(keyword):
+        n = len(keyword)
+        weight = {t: math.log(1 + n / max(1, keyword.doc_freq(t))) for t in wanted}
+        for word in salient_words(question):
+            tokens = keyword.correct(tokenize(word))
+            if tokens and not any(keyword.doc_freq(t) for t in tokens) and not in_glossary(word):
+                unknown += 1
+    total = sum(weight.values())
+    best = max(sum(weight[t] for t in wanted & terms(h.chunk.indexed_text)) / total for h in hits[:top])
+    return best * 0.5**unknown
 
 
 def support(sentence: str, passages: Sequence[str]) -> float:

@@ -1,4 +1,4 @@
-"""The `carrefour` command: ingest, status, search, ask."""
+"""The `carrefour` command: ingest, status, search, ask, eval."""
 
 from __future__ import annotations
 
@@ -63,6 +63,20 @@ def build_parser() -> argparse.ArgumentParser:
     _filters(ask)
     _common(ask)
     ask.add_argument("--json", action="store_true")
+
+    evaluate = sub.add_parser("eval", help="évaluer plusieurs configurations sur des jeux de questions")
+    evaluate.add_argument("--questions", nargs="+", required=True, metavar="FILE",
+                          help="fichiers JSONL de questions, dossier de « python -m evals.piaf --out », ou « piaf »")
+    evaluate.add_argument("--configs", default="bm25,dense,hybrid",
+                          help="configurations séparées par des virgules : bm25, dense, hybrid, naive "
+                               "(défaut bm25,dense,hybrid)")
+    evaluate.add_argument("--out", type=Path, help="dossier où écrire results.json, report.md et report.html")
+    evaluate.add_argument("--baseline", type=Path, metavar="RESULTS", help="results.json d'une évaluation précédente")
+    evaluate.add_argument("--k", type=int, default=10, help="passages retrouvés par question (défaut 10)")
+    evaluate.add_argument("--limit", type=int, metavar="N", help="seulement les N premières questions")
+    evaluate.add_argument("--mode", choices=("extractive", "llm"), default="extractive", help="mode de réponse")
+    evaluate.add_argument("--quiet", action="store_true", help="sans barre de progression")
+    _common(evaluate)
     return parser
 
 
@@ -207,7 +221,14 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"ingest": cmd_ingest, "status": cmd_status, "search": cmd_search, "ask": cmd_ask}
+def cmd_eval(args: argparse.Namespace) -> int:
+    from assistant.service import Assistant
+    from evals.run import run
+
+    return run(args, Assistant(_settings(args)))
+
+
+COMMANDS = {"ingest": cmd_ingest, "status": cmd_status, "search": cmd_search, "ask": cmd_ask, "eval": cmd_eval}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

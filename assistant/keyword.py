@@ -53,6 +53,7 @@ class KeywordIndex:
         self._folders = np.array(list(folders), dtype=str)
         self._bm25 = bm25
         self._analyzer = analyzer
+        self._by_initial: dict[str, list[str]] | None = None  # vocabulary by first letter, for typos
         if not len(self._ids) == len(self._kinds) == len(self._years) == len(self._folders):
             raise ValueError("ids et métadonnées de longueurs différentes")
 
@@ -89,7 +90,7 @@ class KeywordIndex:
         """The k best chunks with a positive score that pass `filters`, best first (ties: index order)."""
         if self._bm25 is None or k < 1:
             return []
-        tokens = self._analyzer.tokenize(expand_query(query) if expand else query)
+        tokens = self.correct(self._analyzer.tokenize(expand_query(query) if expand else query))
         vocab = self._bm25.vocab_dict
         token_ids = [vocab[t] for t in dict.fromkeys(tokens) if t in vocab]
         if not token_ids:
@@ -101,6 +102,35 @@ class KeywordIndex:
         # A full sort, not argpartition: ties at the cut-off then stay in index order (≈1 ms for 12k chunks).
         order = candidates[np.lexsort((candidates, -scores[candidates]))][:k]
         return [(self._ids[i], float(scores[i])) for i in order]
+
+    def known(self, token: str) -> bool:
+        return self._bm25 is not None and token in self._bm25.vocab_dict
+
+    def doc_freq(self, token: str) -> int:
+        """How many chunks contain `token` (0 when unknown)."""
+        if not self.known(token):
+            return 0
+        indptr = self._bm25.scores["indptr"]
+        i = self._bm25.vocab_dict[token]
+        return int(indptr[i + 1] - indptr[i])
+
+    def correct(self, tokens: Sequence[str]) -> list[str]:
+        """Typos ("habitans", "metropolle"): an unknown word of 6 letters or more is replaced by the
+        closest word of the index, when one is close enough; other unknown words stay as they are."""
+        if self._bm25 is None:
+            return list(tokens)
+        return [t if self.known(t) or len(t) < 6 or not t.isalpha() else self._closest(t) or t for t in tokens]
+
+    def _closest(self, token: str) -> str | None:
+        import difflib
+
+        if self._by_initial is None:
+            self._by_initial = {}
+            for word in self._bm25.vocab_dict:
+                if word.isalpha():
+                    self._by_initial.setdefault(word[0], []).append(word)
+        found = difflib.get_close_matches(token, self._by_initial.get(token[0], []), n=1, cutoff=0.85)
+        return found[0] if found else None
 
     def _mask(self, filters: Filters) -> np.ndarray:
         """`Filters.accepts` over the stored kind / year / folder of every chunk."""

@@ -40,6 +40,12 @@ class Settings(BaseSettings):
     llm_timeout: float = Field(120.0, gt=0)
     max_upload_mb: int = Field(50, ge=1, description="Largest file accepted by the admin upload.")
     admin_password: str | None = Field(None, description="Enables the admin tab of the chat when set.")
+    chat_mode: str = Field(
+        "extractive", description="Answer mode of the web chat: extractive, or llm (needs CARREFOUR_LLM_URL)."
+    )
+    upload_folder: str = Field(
+        "depots", description="Sub-folder of corpus_dir where the admin tab saves uploaded documents."
+    )
 
     @property
     def chroma_dir(self) -> Path:
@@ -52,6 +58,14 @@ class Settings(BaseSettings):
     @property
     def cache_path(self) -> Path:
         return self.embedding_cache or self.data_dir / "embeddings-cache.sqlite"
+
+    @property
+    def feedback_path(self) -> Path:
+        return self.data_dir / "feedback.sqlite"
+
+    @property
+    def upload_dir(self) -> Path:
+        return self.corpus_dir / self.upload_folder
 
     def with_data_dir(self, data_dir: Path | None) -> "Settings":
         return self if data_dir is None else self.model_copy(update={"data_dir": data_dir})

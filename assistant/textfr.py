@@ -189,6 +189,12 @@ def _glossary() -> tuple[_Entry, ...]:
     return tuple(e for e in entries if e.key_tokens)
 
 
+def in_glossary(word: str) -> bool:
+    """Is `word` an acronym or short name of the glossary ("interco", "QPV")?"""
+    words = tuple(_WORDS.tokenize(word))
+    return any(not e.stemmed_key and e.key_tokens == words for e in _glossary())
+
+
 def _contains(tokens: Sequence[str], phrase: tuple[str, ...]) -> bool:
     n = len(phrase)
     return any(tuple(tokens[i : i + n]) == phrase for i in range(len(tokens) - n + 1))

@@ -1,0 +1,146 @@
+"""Scores of one question under one configuration, and their aggregates per configuration.
+
+Ranking metrics come from `evals.metrics` over gold *groups* (see `evals.matching`): several hits matching
+the same group count once, at the first one's rank.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from assistant.answer import Answer
+from assistant.types import Hit
+from evals.matching import Question, facts_in, hit_gold, hit_groups
+from evals.metrics import hit_at_k, mrr_at_k, ndcg_at_k, recall_at_k
+
+AGGREGATE_KEYS = (
+    "hit@1", "hit@3", "hit@5", "hit@10", "mrr@10", "ndcg@10", "key_fact_coverage", "citation_precision",
+    "supported_share", "abstention_accuracy", "false_refusal_rate", "latency_p50_ms", "latency_p95_ms",
+)
+EXTRA_KEYS = (
+    "recall@5", "recall@10", "retrieve_p50_ms", "retrieve_p95_ms", "answer_p50_ms", "answer_p95_ms",
+    "questions", "answerable", "unanswerable",
+)
+RANK_KEYS = ("hit@1", "hit@3", "hit@5", "hit@10", "recall@5", "recall@10", "mrr@10", "ndcg@10")
+SNIPPET = 240
+
+
+def ranked_ids(found: Sequence[int | None]) -> list[str]:
+    """One id per rank: the gold group it matches, or a filler that is never relevant."""
+    return [f"g{g}" if g is not None else f"-{r}" for r, g in enumerate(found, 1)]
+
+
+def retrieval_scores(found: Sequence[int | None], relevant: int) -> dict[str, float | None]:
+    """Ranking metrics for `found` (group matched at each rank, or None); None when nothing is relevant."""
+    if relevant == 0:
+        return {key: None for key in RANK_KEYS}
+    ids, gold = ranked_ids(found), {f"g{g}" for g in range(relevant)}
+    scores: dict[str, float | None] = {f"hit@{k}": hit_at_k(ids, gold, k) for k in (1, 3, 5, 10)}
+    scores |= {f"recall@{k}": recall_at_k(ids, gold, k) for k in (5, 10)}
+    scores["mrr@10"] = mrr_at_k(ids, gold, 10)
+    scores["ndcg@10"] = ndcg_at_k(ids, gold, 10)
+    return scores
+
+
+def recall_curve(found: Sequence[int | None], relevant: int, top: int = 10) -> list[float]:
+    ids, gold = ranked_ids(found), {f"g{g}" for g in range(relevant)}
+    return [recall_at_k(ids, gold, k) for k in range(1, top + 1)]
+
+
+def _hit_row(hit: Hit, question: Question) -> dict[str, Any]:
+    c = hit.chunk
+    text = " ".join(c.text.split())
+    return {
+        "rank": hit.rank, "score": round(float(hit.score), 4), "source": c.source, "title": c.title,
+        "section": c.section, "record_id": c.record_id, "also_in": list(hit.also_in),
+        "gold": hit_groups(hit, question), "text": text[:SNIPPET] + ("…" if len(text) > SNIPPET else ""),
+    }
+
+
+def score_question(question: Question, hits: Sequence[Hit], answer: Answer) -> dict[str, Any]:
+    """Everything measured on one question with one configuration (JSON-ready)."""
+    found = [min(groups) if (groups := hit_groups(h, question)) else None for h in hits]
+    evaluated = question.answerable and question.relevant > 0
+    result: dict[str, Any] = {
+        "retrieved": [_hit_row(h, question) for h in hits],
+        "found": found,
+        "first_relevant_rank": next((r for r, g in enumerate(found, 1) if g is not None), None),
+        **retrieval_scores(found, question.relevant if evaluated else 0),
+    }
+    cited_texts = [c.hit.chunk.text for c in answer.citations]
+    facts = [] if answer.abstained else facts_in(question.key_facts, [answer.text, *cited_texts])
+    coverage = None
+    if question.answerable and question.key_facts:
+        coverage = len(facts) / len(question.key_facts)
+    good = [bool(hit_gold(c.hit, question)) or bool(facts_in(question.key_facts, [c.hit.chunk.text]))
+            for c in answer.citations]
+    precision = sum(good) / len(good) if question.answerable and good and not answer.abstained else None
+    supported = [s.supported for s in answer.sentences]
+    timings = {k: float(v) for k, v in answer.timings.items()}
+    timings["total_ms"] = round(timings.get("retrieve_ms", 0.0) + timings.get("answer_ms", 0.0), 1)
+    result |= {
+        "answer": answer.text,
+        "abstained": answer.abstained,
+        "evidence": round(answer.evidence, 3),
+        "citations": [{"n": c.n, "source": c.hit.chunk.source, "section": c.hit.chunk.section,
+                       "record_id": c.hit.chunk.record_id, "relevant": ok} for c, ok in zip(answer.citations, good)],
+        "key_facts_found": facts,
+        "key_fact_coverage": coverage,
+        "citation_precision": precision,
+        "supported_share": None if answer.abstained or not supported else sum(supported) / len(supported),
+        "timings": timings,
+    }
+    result["failures"] = failures(question, result)
+    return result
+
+
+def failures(question: Question, r: Mapping[str, Any]) -> list[str]:
+    """Why this answer falls short, in French; empty when it is fine."""
+    out: list[str] = []
+    if not question.answerable:
+        if not r["abstained"]:
+            out.append("a répondu au lieu de s'abstenir")
+        return out
+    rank = r["first_relevant_rank"]
+    if question.relevant and rank is None:
+        out.append(f"aucun passage de référence dans les {len(r['found'])} premiers")
+    elif question.relevant and rank > 5:
+        out.append(f"premier passage de référence au rang {rank}")
+    if r["abstained"]:
+        out.append("s'est abstenu à tort")
+    elif r["key_fact_coverage"] is not None and r["key_fact_coverage"] < 1:
+        missing = [f for f in question.key_facts if f not in r["key_facts_found"]]
+        out.append("faits clés absents : " + " ; ".join(missing))
+    return out
+
+
+def _mean(values: Sequence[float | None]) -> float | None:
+    kept = [float(v) for v in values if v is not None]
+    return round(sum(kept) / len(kept), 4) if kept else None
+
+
+def _percentile(values: Sequence[float], q: float) -> float | None:
+    return round(float(np.percentile(values, q)), 1) if values else None
+
+
+def aggregate(questions: Sequence[Question], results: Sequence[Mapping[str, Any]]) -> dict[str, float | int | None]:
+    """Means over the questions where each metric applies; None where it applies to none."""
+    pairs = list(zip(questions, results))
+    ranked = [r for q, r in pairs if q.answerable and q.relevant]
+    out: dict[str, float | int | None] = {key: _mean([r[key] for r in ranked]) for key in RANK_KEYS}
+    out["key_fact_coverage"] = _mean([r["key_fact_coverage"] for r in results])
+    out["citation_precision"] = _mean([r["citation_precision"] for r in results])
+    out["supported_share"] = _mean([r["supported_share"] for r in results])
+    out["abstention_accuracy"] = _mean([float(r["abstained"]) for q, r in pairs if not q.answerable])
+    out["false_refusal_rate"] = _mean([float(r["abstained"]) for q, r in pairs if q.answerable])
+    for stage, key in (("latency", "total_ms"), ("retrieve", "retrieve_ms"), ("answer", "answer_ms")):
+        values = [r["timings"][key] for r in results if key in r["timings"]]
+        out[f"{stage}_p50_ms"] = _percentile(values, 50)
+        out[f"{stage}_p95_ms"] = _percentile(values, 95)
+    out["questions"] = len(pairs)
+    out["answerable"] = sum(q.answerable for q in questions)
+    out["unanswerable"] = len(pairs) - out["answerable"]
+    return {key: out[key] for key in (*AGGREGATE_KEYS, *EXTRA_KEYS)}

@@ -1,0 +1,1 @@
+"""The web chat (Gradio): it only presents what `assistant` answers and `ingest` indexes."""

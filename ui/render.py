@@ -1,0 +1,216 @@
+"""HTML of questions, answers and sources, and the Markdown export; every text from a user or a document is escaped."""
+
+from __future__ import annotations
+
+import re
+from html import escape
+from typing import Callable, Sequence
+
+from assistant.answer import NOT_FOUND, Answer, AnswerSentence, Citation, label, terms
+from assistant.sentences import sentence_spans
+from assistant.types import Chunk
+
+MARKER = re.compile(r"\[(\d+)\]")
+DocUrl = Callable[[Chunk], "str | None"]
+
+
+def _e(text: object) -> str:
+    return escape(str(text), quote=True)
+
+
+def source_id(turn: int, n: int) -> str:
+    return f"cf-src-{turn}-{n}"
+
+
+def _linkify(escaped: str, turn: int) -> str:
+    """`[n]` markers become links to the source card; the text is already escaped (markers survive escaping)."""
+    return MARKER.sub(
+        lambda m: f'<a class="cf-cite" href="#{source_id(turn, int(m.group(1)))}" '
+        f'data-target="{source_id(turn, int(m.group(1)))}" title="Voir la source {m.group(1)}">[{m.group(1)}]</a>',
+        escaped,
+    )
+
+
+def question_html(question: str) -> str:
+    return f'<div class="cf-q"><div class="cf-who">Vous</div><div class="cf-bubble">{_e(question)}</div></div>'
+
+
+def partial_html(text: str, turn: int) -> str:
+    """An answer still arriving."""
+    body = _linkify(_e(text), turn) if text else '<span class="cf-wait">Recherche dans les documents…</span>'
+    return f'<div class="cf-a"><div class="cf-who">Carrefour</div><div class="cf-bubble">{body}</div></div>'
+
+
+def error_html(message: str) -> str:
+    return (f'<div class="cf-a"><div class="cf-who">Carrefour</div><div class="cf-bubble cf-error">'
+            f'⚠ {_e(message)}</div></div>')
+
+
+def _unsupported_spans(text: str, sentences: Sequence[AnswerSentence]) -> list[tuple[int, int]]:
+    spans, cursor = [], 0
+    for s in sentences:
+        at = text.find(s.text, cursor)
+        if at < 0:
+            continue
+        cursor = at + len(s.text)
+        if not s.supported:
+            spans.append((at, cursor))
+    return spans
+
+
+def answer_body(answer: Answer, turn: int) -> str:
+    """The answer text with linked markers; unsupported sentences wrapped and flagged."""
+    if answer.abstained:
+        leads = "".join(
+            f'<li>{_linkify(f"[{c.n}]", turn)} {_e(label(c.hit))}</li>' for c in answer.citations
+        )
+        more = (f'<p>Passages les plus proches, à consulter comme pistes :</p><ul class="cf-leads">{leads}</ul>'
+                if leads else "<p>Le corpus ne contient aucun passage proche.</p>")
+        return (f'<div class="cf-notfound"><strong>Pas trouvé</strong> — {_e(NOT_FOUND)} '
+                f"Essayez d'autres mots, ou retirez les filtres.{more}</div>")
+    out, cursor = [], 0
+    for a, b in _unsupported_spans(answer.text, answer.sentences):
+        out.append(_linkify(_e(answer.text[cursor:a]), turn))
+        out.append(f'<span class="cf-unsupported" title="Cette phrase n\'est pas étayée par les passages cités">'
+                   f'{_linkify(_e(answer.text[a:b]), turn)}</span>'
+                   f'<span class="cf-flag">non vérifiée</span>')
+        cursor = b
+    out.append(_linkify(_e(answer.text[cursor:]), turn))
+    body = f'<p class="cf-text">{"".join(out)}</p>'
+    unsupported = sum(not s.supported for s in answer.sentences)
+    if unsupported:
+        body += (f'<p class="cf-warn">⚠ {unsupported} phrase(s) non étayée(s) par les passages cités '
+                 "(soulignées en orange) : vérifiez-les dans les sources.</p>")
+    if answer.removed_markers:
+        removed = ", ".join(f"[{n}]" for n in answer.removed_markers)
+        body += f'<p class="cf-warn">Renvois retirés car ils ne désignaient aucun passage : {_e(removed)}.</p>'
+    return body
+
+
+def answer_html(answer: Answer, turn: int) -> str:
+    seconds = sum(answer.timings.values()) / 1000 if answer.timings else None
+    timing = f'<div class="cf-time">Réponse en {f"{seconds:.1f}".replace(".", ",")} s</div>' if seconds else ""
+    return (f'<div class="cf-a"><div class="cf-who">Carrefour</div><div class="cf-bubble">'
+            f"{answer_body(answer, turn)}{timing}</div></div>")
+
+
+def conversation_html(turns: Sequence[tuple[str, str]]) -> str:
+    """`turns`: (question, the answer's HTML already rendered) in order."""
+    if not turns:
+        return ('<div class="cf-conv cf-empty"><p>Posez une question en français ci-dessous, ou cliquez sur un '
+                "exemple. Chaque réponse renvoie, par des numéros [1], [2]…, aux passages des documents qui la "
+                "justifient : cliquez dessus pour les lire.</p></div>")
+    body = "".join(f'<div class="cf-turn">{question_html(q)}{a}</div>' for q, a in turns)
+    return f'<div class="cf-conv">{body}</div>'
+
+
+def _fr_date(date: str | None) -> str | None:
+    if not date:
+        return None
+    parts = date[:10].split("-")
+    return "/".join(reversed(parts)) if all(p.isdigit() for p in parts) else date
+
+
+def _pages(chunk: Chunk) -> str | None:
+    if not chunk.page:
+        return None
+    if chunk.page_end and chunk.page_end != chunk.page:
+        return f"p. {chunk.page}–{chunk.page_end}"
+    return f"p. {chunk.page}"
+
+
+def highlight_spans(passage: str, supporting: Sequence[str]) -> list[tuple[int, int]]:
+    """Where each supporting sentence sits in the passage: verbatim if it is there (extractive answers),
+    else the passage sentence sharing most of its words (paraphrases of the llm mode)."""
+    spans: list[tuple[int, int]] = []
+    candidates = [(a, b) for a, b in sentence_spans(passage) if passage[a:b].strip()]
+    for sentence in supporting:
+        at = passage.find(sentence)
+        if at >= 0:
+            spans.append((at, at + len(sentence)))
+            continue
+        wanted = terms(sentence)
+        if not wanted or not candidates:
+            continue
+        best = max(candidates, key=lambda s: len(wanted & terms(passage[s[0]:s[1]])))
+        if len(wanted & terms(passage[best[0]:best[1]])) >= max(1, len(wanted) // 2):
+            spans.append(best)
+    merged: list[tuple[int, int]] = []
+    for a, b in sorted(spans):
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+        else:
+            merged.append((a, b))
+    return merged
+
+
+def passage_html(passage: str, supporting: Sequence[str]) -> str:
+    out, cursor = [], 0
+    for a, b in highlight_spans(passage, supporting):
+        out.append(_e(passage[cursor:a]))
+        out.append(f"<mark>{_e(passage[a:b])}</mark>")
+        cursor = b
+    out.append(_e(passage[cursor:]))
+    return "".join(out)
+
+
+def source_card(citation: Citation, answer: Answer, turn: int, doc_url: DocUrl | None = None) -> str:
+    chunk = citation.hit.chunk
+    supporting = [s.text for s in answer.sentences if citation.n in s.citations]
+    meta = [
+        ("Section", chunk.section or chunk.record_id), ("Page", _pages(chunk)), ("Date", _fr_date(chunk.date)),
+        ("Type", chunk.kind), ("Fichier", chunk.source),
+    ]
+    if citation.hit.also_in:
+        meta.append(("Aussi dans", ", ".join(citation.hit.also_in)))
+    rows = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in meta if v)
+    url = doc_url(chunk) if doc_url else None
+    where = f" à la {_pages(chunk)}" if chunk.page else ""
+    link = (f'<a class="cf-open" href="{_e(url)}" target="_blank" rel="noopener noreferrer">'
+            f"Ouvrir le document original{_e(where)} ↗</a>" if url else "")
+    return (f'<article class="cf-source" id="{source_id(turn, citation.n)}">'
+            f'<header><span class="cf-n">[{citation.n}]</span> <strong>{_e(label(citation.hit))}</strong></header>'
+            f'<dl class="cf-meta">{rows}</dl>'
+            f'<blockquote class="cf-passage">{passage_html(chunk.text, supporting)}</blockquote>{link}</article>')
+
+
+def sources_html(answers: Sequence[tuple[int, Answer]], doc_url: DocUrl | None = None) -> str:
+    """The sources of every answer of the conversation: the latest open, earlier ones folded."""
+    if not answers:
+        return ('<div class="cf-sources cf-empty"><p>Les sources de la réponse s\'afficheront ici : titre, '
+                "article ou page, date, passage cité (phrase utilisée surlignée) et lien vers le document.</p></div>")
+    blocks = []
+    for i, (turn, answer) in enumerate(reversed(answers)):
+        title = "Pistes (passages les plus proches)" if answer.abstained else "Sources"
+        cards = "".join(source_card(c, answer, turn, doc_url) for c in answer.citations)
+        cards = cards or "<p>Aucun passage cité.</p>"
+        summary = f"{title} — « {_e(_short(answer.question))} »"
+        blocks.append(f'<details class="cf-turn-sources"{" open" if i == 0 else ""}>'
+                      f"<summary>{summary}</summary>{cards}</details>")
+    return f'<div class="cf-sources">{"".join(blocks)}</div>'
+
+
+def _short(text: str, limit: int = 80) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def answer_markdown(answer: Answer) -> str:
+    """The answer as Markdown, its `[n]` markers turned into footnotes that name and quote the passage."""
+    text = MARKER.sub(lambda m: f"[^{m.group(1)}]", answer.text)
+    lines = ["# Question", "", answer.question.strip(), "", "## Réponse", ""]
+    if answer.abstained:
+        lines += ["**Pas trouvé** dans le corpus.", ""]
+    lines += [text, ""]
+    unsupported = [s.text for s in answer.sentences if not s.supported]
+    if unsupported:
+        lines += ["> Attention : phrase(s) non étayée(s) par les passages cités :"]
+        lines += [f"> - {s}" for s in unsupported] + [""]
+    if answer.citations:
+        lines += ["## Sources", ""]
+    for c in answer.citations:
+        chunk = c.hit.chunk
+        where = ", ".join(p for p in (chunk.source, chunk.section, _pages(chunk), _fr_date(chunk.date)) if p)
+        excerpt = _short(chunk.text, 300)
+        lines.append(f"[^{c.n}]: {label(c.hit)} ({where}). « {excerpt} »")
+    return "\n".join(lines).rstrip() + "\n"
