@@ -112,7 +112,7 @@ def evaluate(assistant: Assistant, questions: Sequence[Question], names: Sequenc
                 hits = config.search(q.question, k)
                 row["results"][config.name] = score_question(q, hits, config.ask(q.question, mode))
                 bar.update(1)
-    aggregates = {c.name: aggregate(kept, [row["results"][c.name] for row in rows]) for c in configs}
+    aggregates = {c.name: aggregate(rows, c.name) for c in configs}
     meta = {
         "date": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         "embedder": assistant.embedder.id,

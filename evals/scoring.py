@@ -126,21 +126,23 @@ def _percentile(values: Sequence[float], q: float) -> float | None:
     return round(float(np.percentile(values, q)), 1) if values else None
 
 
-def aggregate(questions: Sequence[Question], results: Sequence[Mapping[str, Any]]) -> dict[str, float | int | None]:
-    """Means over the questions where each metric applies; None where it applies to none."""
-    pairs = list(zip(questions, results))
-    ranked = [r for q, r in pairs if q.answerable and q.relevant]
+def aggregate(rows: Sequence[Mapping[str, Any]], config: str) -> dict[str, float | int | None]:
+    """Means over the questions where each metric applies; None where it applies to none. `rows` are the
+    per-question entries of results.json (`answerable`, `relevant` and `results`)."""
+    rows = [q for q in rows if config in q["results"]]
+    results = [q["results"][config] for q in rows]
+    ranked = [q["results"][config] for q in rows if q["answerable"] and q["relevant"]]
     out: dict[str, float | int | None] = {key: _mean([r[key] for r in ranked]) for key in RANK_KEYS}
     out["key_fact_coverage"] = _mean([r["key_fact_coverage"] for r in results])
     out["citation_precision"] = _mean([r["citation_precision"] for r in results])
     out["supported_share"] = _mean([r["supported_share"] for r in results])
-    out["abstention_accuracy"] = _mean([float(r["abstained"]) for q, r in pairs if not q.answerable])
-    out["false_refusal_rate"] = _mean([float(r["abstained"]) for q, r in pairs if q.answerable])
+    out["abstention_accuracy"] = _mean([float(q["results"][config]["abstained"]) for q in rows if not q["answerable"]])
+    out["false_refusal_rate"] = _mean([float(q["results"][config]["abstained"]) for q in rows if q["answerable"]])
     for stage, key in (("latency", "total_ms"), ("retrieve", "retrieve_ms"), ("answer", "answer_ms")):
         values = [r["timings"][key] for r in results if key in r["timings"]]
         out[f"{stage}_p50_ms"] = _percentile(values, 50)
         out[f"{stage}_p95_ms"] = _percentile(values, 95)
-    out["questions"] = len(pairs)
-    out["answerable"] = sum(q.answerable for q in questions)
-    out["unanswerable"] = len(pairs) - out["answerable"]
+    out["questions"] = len(rows)
+    out["answerable"] = sum(bool(q["answerable"]) for q in rows)
+    out["unanswerable"] = len(rows) - out["answerable"]
     return {key: out[key] for key in (*AGGREGATE_KEYS, *EXTRA_KEYS)}

@@ -44,7 +44,7 @@ def run(gold_rank: int) -> dict[str, Any]:
         rows.append({"id": q.id, "question": q.question, "answerable": q.answerable, "relevant": q.relevant,
                      "gold": [g.to_json() for g in q.gold], "key_facts": list(q.key_facts),
                      "results": {"hybrid": r, "dense": copy.deepcopy(r)}})
-    aggregates = {c: aggregate(QUESTIONS, [row["results"][c] for row in rows]) for c in ("hybrid", "dense")}
+    aggregates = {c: aggregate(rows, c) for c in ("hybrid", "dense")}
     return {"aggregates": aggregates, "questions": rows, "meta": {"date": "2026-01-01", "skipped": []}}
 
 

@@ -1,0 +1,187 @@
+"""The staff tab: password check, upload of documents into the corpus, ingestion with progress, index status."""
+
+from __future__ import annotations
+
+import hmac
+import re
+import shutil
+import threading
+import time
+import unicodedata
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+from assistant.embedders.cache import CachedEmbedder
+from assistant.errors import CarrefourError
+from assistant.service import Assistant
+from assistant.settings import Settings
+from ingest.manifest import Manifest
+from ingest.pipeline import Ingestor, Report
+
+ALLOWED = (".pdf", ".docx", ".md", ".txt", ".html", ".htm", ".jsonl")
+MAX_NAME = 120
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+class UploadError(CarrefourError):
+    pass
+
+
+def check_password(settings: Settings, given: str | None) -> bool:
+    """Constant-time comparison; always False when no admin password is configured."""
+    expected = settings.admin_password
+    return bool(expected) and hmac.compare_digest((given or "").encode(), (expected or "").encode())
+
+
+def safe_name(name: str) -> str:
+    """The file's own name only (any folder part dropped), accents folded, other characters → "-", no leading
+    dot; its extension must be one of ALLOWED."""
+    base = re.split(r"[\\/]", name or "")[-1]
+    base = unicodedata.normalize("NFKD", base).encode("ascii", "ignore").decode("ascii")
+    stem, dot, suffix = base.rpartition(".")
+    suffix = f".{suffix.lower()}" if dot else ""
+    if suffix not in ALLOWED:
+        raise UploadError(f"« {name} » : format non accepté ; formats possibles : "
+                          f"{', '.join(s.lstrip('.').upper() for s in ALLOWED)}.")
+    stem = _UNSAFE.sub("-", stem).strip(".-_")[: MAX_NAME - len(suffix)] or "document"
+    return stem + suffix
+
+
+@dataclass(frozen=True)
+class Saved:
+    original: str
+    name: str | None  # None: refused
+    message: str
+
+
+def save_uploads(settings: Settings, files: Sequence[str | Path]) -> list[Saved]:
+    """Copy uploaded files into the corpus's upload folder, each under its sanitised name."""
+    target = settings.upload_dir.resolve()
+    target.mkdir(parents=True, exist_ok=True)
+    limit = settings.max_upload_mb * 1024 * 1024
+    out: list[Saved] = []
+    for f in files:
+        src = Path(f)
+        original = src.name
+        try:
+            name = safe_name(original)
+            if src.stat().st_size > limit:
+                raise UploadError(f"« {original} » : fichier trop gros (plus de {settings.max_upload_mb} Mo).")
+            dest = (target / name).resolve()
+            if dest.parent != target:  # cannot happen after safe_name; kept as a last guard
+                raise UploadError(f"« {original} » : nom de fichier refusé.")
+            replaced = dest.exists()
+            shutil.copyfile(src, dest)
+            out.append(Saved(original, name, f"{'remplace' if replaced else 'enregistré sous'} "
+                                               f"{settings.upload_folder}/{name}"))
+        except UploadError as exc:
+            out.append(Saved(original, None, str(exc)))
+        except OSError as exc:
+            out.append(Saved(original, None, f"« {original} » : enregistrement impossible ({exc.strerror})."))
+    return out
+
+
+def ingest_corpus(assistant: Assistant, settings: Settings) -> Report:
+    """Incremental ingestion of the whole corpus folder (the root `carrefour ingest` uses), then the
+    assistant picks up the new keyword index. A cache opened in this thread: sqlite connections stay in
+    the thread that made them."""
+    inner = assistant.embedder.inner if isinstance(assistant.embedder, CachedEmbedder) else assistant.embedder
+    embedder = CachedEmbedder(inner, settings.cache_path)
+    try:
+        report = Ingestor(settings, embedder, assistant.store, quiet=True).run([settings.corpus_dir])
+    finally:
+        embedder.close()
+    assistant.reload()
+    return report
+
+
+def corpus_status(assistant: Assistant) -> dict[str, Any]:
+    """What `carrefour status` reports, read through the assistant's own store."""
+    manifest = Manifest(assistant.settings.manifest_path)
+    try:
+        roots = manifest.summary()
+        last = manifest.last_run()
+    finally:
+        manifest.close()
+    return {"documents": sum(r["documents"] for r in roots.values()), "chunks": assistant.store.count(),
+            "roots": roots, "last_run": last, "embedder": assistant.embedder.id}
+
+
+def _failures(items: list[dict[str, str]], key: str) -> str:
+    return "".join(f"<li><code>{escape(Path(i['path']).name)}</code> : {escape(i[key])}</li>" for i in items)
+
+
+def status_html(status: dict[str, Any]) -> str:
+    rows = [f"<li><b>{status['documents']}</b> documents, <b>{status['chunks']}</b> passages indexés "
+            f"(modèle {escape(str(status['embedder']))})</li>"]
+    for root, counts in status["roots"].items():
+        rows.append(f"<li>Dossier <code>{escape(Path(root).name)}</code> : {counts['files']} fichiers</li>")
+    last = status.get("last_run")
+    if last:
+        when = time.strftime("%d/%m/%Y à %H:%M", time.localtime(float(last["finished_at"])))
+        rows.append(f"<li>Dernière indexation le {when} : {len(last.get('failed', []))} fichier(s) en échec</li>")
+        if last.get("failed"):
+            rows.append(f"<ul>{_failures(last['failed'], 'error')}</ul>")
+    else:
+        rows.append("<li>Aucune indexation enregistrée.</li>")
+    return f'<div class="cf-admin"><h3>État de l\'index</h3><ul>{"".join(rows)}</ul></div>'
+
+
+def report_html(saved: Sequence[Saved], report: Report | None, seconds: float) -> str:
+    files = "".join(f"<li>{'✅' if s.name else '⛔'} <code>{escape(s.original)}</code> : {escape(s.message)}</li>"
+                    for s in saved)
+    parts = [f"<h3>Fichiers reçus</h3><ul>{files}</ul>"]
+    if report is not None:
+        took = f"{seconds:.1f}".replace(".", ",")
+        parts.append(
+            f"<h3>Indexation terminée en {took} s</h3><p>{report.added} ajouté(s), {report.updated} mis à "
+            f"jour, {report.unchanged} inchangé(s), {report.removed} retiré(s), {len(report.failed)} en échec. "
+            f"L'index contient {report.documents} documents et {report.chunks} passages.</p>")
+        if report.failed:
+            parts.append(f"<p>Échecs :</p><ul>{_failures(report.failed, 'error')}</ul>")
+        if report.warnings:
+            parts.append(f"<p>Avertissements :</p><ul>{_failures(report.warnings, 'warning')}</ul>")
+        if not report.failed:
+            parts.append("<p>Les nouveaux documents sont consultables dès maintenant dans l'onglet Questions.</p>")
+    return f'<div class="cf-admin">{"".join(parts)}</div>'
+
+
+def upload_and_ingest(assistant: Assistant, settings: Settings, password: str | None,
+                      files: Sequence[str | Path] | None) -> Iterator[str]:
+    """Yields HTML progress, then the per-file report. Checks the password itself: the hidden panel is
+    no protection, its events can be called directly."""
+    if not check_password(settings, password):
+        yield '<p class="cf-error">Mot de passe incorrect : déverrouillez d\'abord l\'administration.</p>'
+        return
+    if not files:
+        yield '<p class="cf-error">Choisissez au moins un fichier à déposer.</p>'
+        return
+    saved = save_uploads(settings, files)
+    if not any(s.name for s in saved):
+        yield report_html(saved, None, 0)
+        return
+    yield report_html(saved, None, 0) + "<p>Indexation en cours…</p>"
+    result: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            result["report"] = ingest_corpus(assistant, settings)
+        except CarrefourError as exc:
+            result["error"] = str(exc)
+        except Exception as exc:  # the tab must report it, not die
+            result["error"] = f"erreur inattendue ({type(exc).__name__} : {exc})"
+
+    started = time.perf_counter()
+    thread = threading.Thread(target=work, name="carrefour-ingest", daemon=True)
+    thread.start()
+    while thread.is_alive():
+        thread.join(0.5)
+        elapsed = time.perf_counter() - started
+        yield (report_html(saved, None, 0) + '<p class="cf-progress">⏳ Indexation en cours (lecture, découpage, '
+               f"encodage des passages)… {elapsed:.0f} s</p>")
+    if "error" in result:
+        yield report_html(saved, None, 0) + f'<p class="cf-error">Indexation impossible : {escape(result["error"])}</p>'
+        return
+    yield report_html(saved, result["report"], time.perf_counter() - started)

@@ -1,0 +1,201 @@
+"""The Gradio page: chat with sources, filters, feedback and export, an admin tab for staff; and its launch."""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Iterator, Sequence
+
+import gradio as gr
+
+from assistant.errors import CarrefourError
+from assistant.service import Assistant
+from assistant.settings import Settings
+from ui import admin, render
+from ui.chat import Chat, Turn, filters_from
+from ui.files import ROUTE, DocumentFiles
+from ui.style import CSS, HEAD, HELP, THEME
+
+EXAMPLES = (
+    "Qui compose un conseil citoyen ?",
+    "Quelles sont les compétences d'une communauté de communes ?",
+    "Qu'est-ce qu'un quartier prioritaire de la politique de la ville ?",
+    "Quel est le rôle de l'ANRU dans le NPNRU ?",
+)
+ALL = ""  # the "no filter" choice of the dropdowns
+
+
+def _choices(counts: Sequence[tuple[str, int]], everything: str) -> list[tuple[str, str]]:
+    return [(everything, ALL)] + [(f"{name} ({n} passages)", name) for name, n in counts]
+
+
+def _answered(turns: Sequence[Turn]) -> list[tuple[str, int]]:
+    return [(f"{i}. {t.question[:70]}", i) for i, t in enumerate(turns, start=1) if t.answer]
+
+
+def build_app(assistant: Assistant, settings: Settings, examples: Sequence[str] = EXAMPLES) -> gr.Blocks:
+    chat = Chat(assistant, settings)
+
+    def respond(question: str, turns: list[Turn], kind: str, year_from: float | None, year_to: float | None,
+                folder: str) -> Iterator[tuple[Any, ...]]:
+        filters = filters_from(kind, year_from, year_to, folder)
+        final: list[Turn] = turns
+        for conversation, sources, final in chat.respond(question, turns, filters):
+            yield conversation, sources, gr.skip(), "", gr.skip(), gr.skip(), gr.skip()
+        choices = _answered(final)
+        latest = choices[-1][1] if choices else None
+        text, path = chat.export(final, latest)
+        yield gr.skip(), gr.skip(), final, "", gr.update(choices=choices, value=latest), text, path
+
+    def new_conversation() -> tuple[Any, ...]:
+        conversation, sources = chat.render([])
+        return conversation, sources, [], "", gr.update(choices=[], value=None), "", None, ""
+
+    def give(rating: str):  # type: ignore[no-untyped-def]
+        def handler(turns: list[Turn], index: int | None, comment: str, wrong: bool) -> tuple[str, str, bool]:
+            try:
+                return chat.feedback_on(turns, index, rating, comment, wrong), "", False
+            except CarrefourError as exc:
+                return f"Avis non enregistré : {exc}", comment, wrong
+        return handler
+
+    def refresh() -> tuple[Any, ...]:
+        facets = chat.facets()
+        return (chat.intro(), gr.update(choices=_choices(facets.kinds, "Tous les types")),
+                gr.update(choices=_choices(facets.folders, "Tous les dossiers")))
+
+    def unlock(password: str) -> tuple[Any, ...]:
+        if not admin.check_password(settings, password):
+            time.sleep(1)  # slows down guessing
+            return gr.update(visible=False), "Mot de passe incorrect.", ""
+        return gr.update(visible=True), "Administration déverrouillée.", admin.status_html(admin.corpus_status(assistant))
+
+    def upload(password: str, files: list[str] | None) -> Iterator[str]:
+        try:
+            yield from admin.upload_and_ingest(assistant, settings, password, files)
+        except Exception as exc:  # noqa: BLE001 — the tab reports it, the server keeps serving
+            yield f'<p class="cf-error">Dépôt impossible : {render._e(exc)}</p>'
+
+    def status(password: str) -> str:
+        return admin.status_html(admin.corpus_status(assistant)) if admin.check_password(settings, password) else ""
+
+    facets = chat.facets()
+    with gr.Blocks(title="Carrefour — assistant documentaire", analytics_enabled=False) as demo:
+        turns = gr.State([])
+        gr.HTML('<header class="cf-header"><h1>Carrefour</h1><p>L\'assistant documentaire du Carrefour des '
+                "métiers du développement territorial</p></header>", padding=False)
+        intro = gr.Markdown(chat.intro(), elem_classes="cf-intro")
+        with gr.Tabs():
+            with gr.Tab("Questions", id="questions"):
+                with gr.Row(equal_height=False):
+                    with gr.Column(scale=3, min_width=360):
+                        conversation = gr.HTML(render.conversation_html([]), elem_id="cf-conversation")
+                        question = gr.Textbox(label="Votre question", placeholder="Posez votre question en français…",
+                                              max_length=1000, elem_id="cf-question", autofocus=True)
+                        with gr.Row():
+                            send = gr.Button("Envoyer", variant="primary", elem_id="cf-send", scale=2)
+                            new = gr.Button("Nouvelle conversation", elem_id="cf-new", scale=1)
+                        gr.Markdown("**Exemples** — cliquez pour poser la question :", elem_classes="cf-label")
+                        with gr.Row(elem_classes="cf-examples"):
+                            buttons = [gr.Button(q, size="sm", elem_classes="cf-example") for q in examples]
+                        with gr.Accordion("Filtrer les documents (type, années, dossier)", open=False):
+                            with gr.Row():
+                                kind = gr.Dropdown(_choices(facets.kinds, "Tous les types"), value=ALL,
+                                                   label="Type de document", elem_id="cf-kind")
+                                folder = gr.Dropdown(_choices(facets.folders, "Tous les dossiers"), value=ALL,
+                                                     label="Dossier", elem_id="cf-folder")
+                            with gr.Row():
+                                year_from = gr.Number(None, label="Depuis l'année", precision=0, elem_id="cf-from")
+                                year_to = gr.Number(None, label="Jusqu'à l'année", precision=0, elem_id="cf-to")
+                        with gr.Accordion("Votre avis sur une réponse", open=True, elem_id="cf-feedback"):
+                            selector = gr.Dropdown([], label="Réponse concernée", elem_id="cf-selector")
+                            comment = gr.Textbox(label="Commentaire (facultatif)", lines=2, max_length=2000,
+                                                 placeholder="Ce qui manque, ce qui est faux…", elem_id="cf-comment")
+                            wrong = gr.Checkbox(label="Source erronée : un passage cité ne dit pas cela",
+                                                elem_id="cf-wrong")
+                            with gr.Row():
+                                up = gr.Button("👍 Réponse utile", elem_id="cf-up")
+                                down = gr.Button("👎 Réponse insatisfaisante", elem_id="cf-down")
+                            thanks = gr.Markdown(elem_id="cf-thanks")
+                        with gr.Accordion("Exporter la réponse (Markdown avec notes de bas de page)", open=False):
+                            markdown = gr.Textbox(label="Réponse en Markdown", lines=8, buttons=["copy"],
+                                                  interactive=False, elem_id="cf-markdown")
+                            download = gr.DownloadButton("Télécharger (.md)", size="sm", elem_id="cf-download")
+                    with gr.Column(scale=2, min_width=320, elem_id="cf-sources-column"):
+                        sources = gr.HTML(render.sources_html([]), elem_id="cf-sources")
+            if settings.admin_password:
+                with gr.Tab("Administration", id="admin"):
+                    gr.Markdown("Réservé à l'équipe : déposer des documents dans le corpus et suivre l'index. "
+                                "Saisissez le mot de passe d'administration (`CARREFOUR_ADMIN_PASSWORD`).")
+                    with gr.Row():
+                        password = gr.Textbox(type="password", label="Mot de passe", elem_id="cf-password", scale=3)
+                        unlock_btn = gr.Button("Déverrouiller", elem_id="cf-unlock", scale=1)
+                    unlocked = gr.Markdown(elem_id="cf-unlocked")
+                    with gr.Column(visible=False, elem_id="cf-admin-panel") as panel:
+                        state = gr.HTML(elem_id="cf-status")
+                        kinds = ", ".join(s.lstrip(".").upper() for s in admin.ALLOWED)
+                        uploads = gr.File(label=f"Documents à ajouter ({kinds} ; {settings.max_upload_mb} Mo au plus)",
+                                          file_count="multiple", file_types=list(admin.ALLOWED), elem_id="cf-upload")
+                        ingest = gr.Button("Déposer et indexer", variant="primary", elem_id="cf-ingest")
+                        report = gr.HTML(elem_id="cf-report")
+                    unlock_btn.click(unlock, [password], [panel, unlocked, state], api_visibility="private")
+                    password.submit(unlock, [password], [panel, unlocked, state], api_visibility="private")
+                    ingest.click(upload, [password, uploads], [report], api_visibility="private",
+                                 concurrency_limit=1, concurrency_id="ingest").then(
+                        status, [password], [state], api_visibility="private").then(
+                        refresh, None, [intro, kind, folder], api_visibility="private")
+            with gr.Tab("Aide", id="aide"):
+                gr.Markdown(HELP)
+
+        ask_outputs = [conversation, sources, turns, question, selector, markdown, download]
+        filters = [kind, year_from, year_to, folder]
+        for trigger in (send.click, question.submit):
+            trigger(respond, [question, turns, *filters], ask_outputs, api_visibility="private",
+                    show_progress="minimal")
+        for button in buttons:
+            button.click(respond, [button, turns, *filters], ask_outputs, api_visibility="private",
+                         show_progress="minimal")
+        new.click(new_conversation, None, [*ask_outputs[:3], question, selector, markdown, download, thanks],
+                  api_visibility="private")
+        for button, rating in ((up, "up"), (down, "down")):
+            button.click(give(rating), [turns, selector, comment, wrong], [thanks, comment, wrong],
+                         api_visibility="private")
+        selector.input(lambda t, i: chat.export(t, i), [turns, selector], [markdown, download],
+                       api_visibility="private")
+        demo.load(refresh, None, [intro, kind, folder], api_visibility="private")
+        gr.api(_api(chat.api_ask), api_name="ask")
+        gr.api(_api(chat.api_feedback), api_name="feedback")
+    return demo
+
+
+def _api(fn):  # type: ignore[no-untyped-def]
+    """API errors as a short French `gr.Error`, never a traceback."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except CarrefourError as exc:
+            raise gr.Error(str(exc)) from exc
+        except Exception as exc:
+            raise gr.Error("Erreur inattendue : réessayez, et si elle persiste, prévenez l'équipe.") from exc
+    return wrapper
+
+
+def launch(demo: gr.Blocks, assistant: Assistant, settings: Settings, host: str = "127.0.0.1", port: int = 7860,
+           share: bool = False, block: bool = True, quiet: bool = False) -> gr.Blocks:
+    """Queue sized for 2 cores, the `/document` route in front of Gradio's, no analytics, no run history."""
+    from starlette.routing import Route
+
+    files = DocumentFiles(settings, lambda cid: next(iter(assistant.store.get([cid])), None))
+    demo.queue(default_concurrency_limit=2, max_size=100)
+    demo.launch(
+        server_name=host, server_port=port, share=share, prevent_thread_lock=True, quiet=quiet, show_error=False,
+        max_file_size=f"{settings.max_upload_mb}mb", footer_links=["api"], run_history=False, ssr_mode=False,
+        # A plain Starlette route given to the FastAPI app: it is matched before Gradio's own routes.
+        app_kwargs={"routes": [Route(ROUTE, files.response, methods=["GET"])]},
+        theme=THEME, css=CSS, head=HEAD,
+    )
+    if block:
+        demo.block_thread()
+    return demo

@@ -1,0 +1,210 @@
+"""What the chat does, without Gradio: answer with the conversation, describe the corpus, record feedback, export."""
+
+from __future__ import annotations
+
+import logging
+import platform
+import tempfile
+import threading
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+from assistant.answer import Answer
+from assistant.errors import CarrefourError
+from assistant.service import Assistant, answer_json
+from assistant.settings import Settings
+from assistant.types import Chunk, Filters, chunk_folder, chunk_year
+from ui import render
+from ui.feedback import RATINGS, FeedbackStore
+from ui.files import DocumentFiles
+
+log = logging.getLogger("carrefour.ui")
+MAX_QUESTION = 1000
+UNEXPECTED = "Une erreur inattendue est survenue : réessayez, et si elle persiste, prévenez l'équipe du Carrefour."
+KIND_LABELS = {
+    "fiche": "des fiches de synthèse",
+    "actes": "les actes de journées du Carrefour",
+    "texte officiel": "des textes officiels (lois, décrets, articles du CGCT : textes consolidés vers mai 2015, "
+    "vérifiez la version en vigueur sur Légifrance)",
+}
+
+
+@dataclass(frozen=True)
+class Turn:
+    question: str
+    answer: Answer | None
+    error: str | None = None
+    filters: Filters = Filters()
+
+
+@dataclass(frozen=True)
+class Facets:
+    documents: int
+    chunks: int
+    kinds: tuple[tuple[str, int], ...]
+    folders: tuple[tuple[str, int], ...]
+    years: tuple[int, int] | None
+
+
+def filters_from(kind: str | None, year_from: float | None, year_to: float | None, folder: str | None) -> Filters:
+    low = int(year_from) if year_from not in (None, "") else None  # type: ignore[arg-type]
+    high = int(year_to) if year_to not in (None, "") else None  # type: ignore[arg-type]
+    if low is not None and high is not None and low > high:
+        low, high = high, low
+    return Filters(kind=kind or None, year_from=low, year_to=high, folder=folder or None)
+
+
+def versions(assistant: Assistant) -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    from ingest.pipeline import PIPELINE_VERSION
+
+    out = {"python": platform.python_version(), "pipeline": PIPELINE_VERSION, "embedder": assistant.embedder.id}
+    for package in ("carrefour", "gradio"):
+        try:
+            out[package] = version(package)
+        except PackageNotFoundError:
+            out[package] = "inconnue"
+    return out
+
+
+class Chat:
+    def __init__(self, assistant: Assistant, settings: Settings) -> None:
+        self.assistant = assistant
+        self.settings = settings
+        self.files = DocumentFiles(settings, self.chunk)
+        self.feedback = FeedbackStore(settings.feedback_path)
+        self._facets: Facets | None = None
+        self._lock = threading.Lock()
+
+    def chunk(self, chunk_id: str) -> Chunk | None:
+        found = self.assistant.store.get([chunk_id])
+        return found[0] if found else None
+
+    def facets(self) -> Facets:
+        """Kinds, folders and years present, for the intro and the filters; recomputed when the index changes."""
+        count = self.assistant.store.count()
+        with self._lock:
+            if self._facets is not None and self._facets.chunks == count:
+                return self._facets
+        kinds: Counter[str] = Counter()
+        folders: Counter[str] = Counter()
+        years: set[int] = set()
+        for c in self.assistant.store.chunks():
+            if c.kind:
+                kinds[c.kind] += 1
+            folders[chunk_folder(c)] += 1
+            if (year := chunk_year(c)) is not None:
+                years.add(year)
+        from ui.admin import corpus_status
+
+        facets = Facets(corpus_status(self.assistant)["documents"], count, tuple(sorted(kinds.items())),
+                        tuple(sorted(folders.items())), (min(years), max(years)) if years else None)
+        with self._lock:
+            self._facets = facets
+        return facets
+
+    def intro(self) -> str:
+        f = self.facets()
+        if not f.chunks:
+            return ("**L'index est vide** : aucun document n'est encore consultable. L'équipe doit d'abord indexer "
+                    "le corpus (`carrefour ingest`, ou l'onglet Administration).")
+        kinds = [KIND_LABELS.get(k, k) for k, _ in sorted(f.kinds, key=lambda kv: -kv[1])]
+        holds = f" : {', '.join(kinds)}" if kinds else ""
+        years = f" Les documents datés vont de {f.years[0]} à {f.years[1]}." if f.years else ""
+        return (f"Carrefour répond à vos questions sur la politique de la ville, les intercommunalités et le "
+                f"développement territorial à partir de **{f.documents} documents** ({f.chunks} passages){holds}."
+                f"{years} Chaque réponse cite ses sources : cliquez sur un numéro [1] pour lire le passage, "
+                "puis ouvrez le document original pour vérifier.")
+
+    def respond(self, question: str, turns: Sequence[Turn], filters: Filters) -> Iterator[tuple[str, str, list[Turn]]]:
+        """Yields (conversation HTML, sources HTML, turns): first the question with a waiting answer, then the
+        text as it arrives, last the checked answer with its sources. Errors end as a short French message."""
+        turns = list(turns)
+        question = " ".join((question or "").split())[:MAX_QUESTION]
+        if not question:
+            yield *self.render(turns), turns
+            return
+        history = [t.question for t in turns]
+        pieces: list[str] = []
+        yield *self.render(turns, (question, "")), turns
+        try:
+            answer = None
+            for item in self.assistant.ask_stream(question, self.settings.chat_mode, filters, history):
+                if isinstance(item, Answer):
+                    answer = item
+                else:
+                    pieces.append(item)
+                    yield *self.render(turns, (question, "".join(pieces))), turns
+            turn = Turn(question, answer, None, filters)
+        except CarrefourError as exc:
+            turn = Turn(question, None, str(exc), filters)
+        except Exception:
+            log.exception("question en échec : %r", question)
+            turn = Turn(question, None, UNEXPECTED, filters)
+        turns.append(turn)
+        yield *self.render(turns), turns
+
+    def render(self, turns: Sequence[Turn], pending: tuple[str, str] | None = None) -> tuple[str, str]:
+        items = [(t.question, render.answer_html(t.answer, i) if t.answer else render.error_html(t.error or ""))
+                 for i, t in enumerate(turns, start=1)]
+        if pending:
+            items.append((pending[0], render.partial_html(pending[1], len(turns) + 1)))
+        answered = [(i, t.answer) for i, t in enumerate(turns, start=1) if t.answer]
+        return render.conversation_html(items), render.sources_html(answered, self.files.url)
+
+    def settings_snapshot(self) -> dict[str, Any]:
+        keys = {"embedder", "embedder_model", "chat_mode", "dense_weight", "keyword_weight", "answer_passages",
+                "abstain_threshold", "chunk_size", "chunk_overlap", "llm_model"}
+        return self.settings.model_dump(mode="json", include=keys)
+
+    def record_feedback(self, question: str, answer: dict[str, Any], rating: str, comment: str = "",
+                        wrong_source: bool = False, history: Sequence[str] = (),
+                        filters: Filters | None = None) -> str:
+        filters_json = {k: v for k, v in vars(filters).items() if v is not None} if filters else {}
+        n = self.feedback.add(question, answer, rating, comment, wrong_source, history, filters_json,
+                              self.settings_snapshot(), versions(self.assistant))
+        flag = " (source erronée signalée)" if wrong_source else ""
+        return f"Merci ! Votre avis {RATINGS[rating]}{flag} est enregistré (n° {n}) : il aidera à améliorer Carrefour."
+
+    def feedback_on(self, turns: Sequence[Turn], index: int | None, rating: str, comment: str,
+                    wrong_source: bool) -> str:
+        if not turns or index is None or not 1 <= int(index) <= len(turns) or turns[int(index) - 1].answer is None:
+            return "Posez d'abord une question : l'avis porte sur une réponse."
+        turn = turns[int(index) - 1]
+        assert turn.answer is not None
+        history = [t.question for t in turns[: int(index) - 1]]
+        return self.record_feedback(turn.question, answer_json(turn.answer), rating, comment, wrong_source, history,
+                                    turn.filters)
+
+    @staticmethod
+    def export(turns: Sequence[Turn], index: int | None) -> tuple[str, str | None]:
+        """(Markdown with footnotes, a file holding it for the download button)."""
+        if not turns or index is None or not 1 <= int(index) <= len(turns) or turns[int(index) - 1].answer is None:
+            return "", None
+        text = render.answer_markdown(turns[int(index) - 1].answer)  # type: ignore[arg-type]
+        folder = Path(tempfile.mkdtemp(prefix="carrefour-export-"))
+        path = folder / f"carrefour-reponse-{int(index)}.md"
+        path.write_text(text, encoding="utf-8")
+        return text, str(path)
+
+    def api_ask(self, question: str, kind: str = "", year_from: float | None = None, year_to: float | None = None,
+                folder: str = "", history: list[str] | None = None) -> dict[str, Any]:
+        """The `ask` API: one question (with optional filters and previous questions) → the answer as JSON
+        (`assistant.service.answer_json`) plus its Markdown export."""
+        question = " ".join((question or "").split())[:MAX_QUESTION]
+        if not question:
+            raise CarrefourError("Question vide : écrivez une question.")
+        answer = self.assistant.ask(question, self.settings.chat_mode, filters_from(kind, year_from, year_to, folder),
+                                    [h for h in (history or []) if isinstance(h, str)])
+        return {**answer_json(answer), "markdown": render.answer_markdown(answer)}
+
+    def api_feedback(self, question: str, answer: dict[str, Any], rating: str, comment: str = "",
+                     wrong_source: bool = False, history: list[str] | None = None) -> str:
+        """The `feedback` API: an answer as returned by `ask`, rated "up" (👍) or "down" (👎)."""
+        from ui.feedback import normalise_rating
+
+        return self.record_feedback(question, answer, normalise_rating(rating), comment, wrong_source,
+                                    [h for h in (history or []) if isinstance(h, str)])
