@@ -99,18 +99,48 @@ def date_note(cited: Sequence[Hit]) -> str:
     return f"(Textes officiels datés de {span} dans le corpus : vérifiez la version en vigueur.)"
 
 
-def extractive(question: str, hits: Sequence[Hit], passages: int = 4) -> tuple[str, list[Citation], list[AnswerSentence]]:
-    """The few sentences of the top passages that best cover the question, in reading order."""
+_QUANTITY = re.compile(r"^\s*(combien|quand|depuis quand|à partir de quand|quel(le)?s? (est|sont) (le|la|les) "
+                       r"(durée|délai|seuil|nombre|montant|taux|date)|quel(le)?s? (durée|délai|seuil|nombre|date))",
+                       re.IGNORECASE)
+_NUMBER = re.compile(r"\d|\b(un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|douze|quinze|vingt|trente|"
+                     r"quarante|cinquante|cent|mille|million|moitié|tiers|quart)\b", re.IGNORECASE)
+
+
+def units(text: str) -> list[str]:
+    """Sentences, a list's introduction ("… :") kept with its items so that neither is quoted alone."""
+    out: list[str] = []
+    for sentence in sentences(text):
+        if out and out[-1].endswith(":") and len(out[-1]) + len(sentence) < 500:
+            out[-1] = f"{out[-1]} {sentence}"
+        else:
+            out.append(sentence)
+    return out
+
+
+def extractive(
+    question: str, hits: Sequence[Hit], keyword: KeywordIndex | None = None, passages: int = 4
+) -> tuple[str, list[Citation], list[AnswerSentence]]:
+    """The few sentences of the top passages that best cover the question (words weighted by rarity),
+    in reading order; a question of quantity or date prefers sentences that hold a number."""
     wanted = terms(question)
+    weight = {t: 1.0 for t in wanted}
+    if keyword is not None and len(keyword):
+        weight = {t: math.log(1 + len(keyword) / max(1, keyword.doc_freq(t))) for t in wanted}
+    total = sum(weight.values()) or 1.0
+    wants_number = bool(_QUANTITY.search(question))
     scored: list[tuple[float, int, int, str]] = []
     for rank, hit in enumerate(hits[:passages]):
         prior = 1.0 / (1.0 + 0.25 * rank)
-        for pos, sentence in enumerate(sentences(hit.chunk.text)):
+        context = terms(f"{hit.chunk.title} {hit.chunk.section or ''}")
+        for pos, sentence in enumerate(units(hit.chunk.text)):
             words = terms(sentence)
             if len(sentence) < 25 or not words:
                 continue
-            overlap = len(wanted & words) / max(1, len(wanted))
-            scored.append((overlap * prior, rank, pos, sentence))
+            # words of the heading count half: "Article 7" already says what the sentence is about
+            score = sum(weight[t] * (1.0 if t in words else 0.5 if t in context else 0.0) for t in wanted) / total
+            if wants_number and _NUMBER.search(sentence):
+                score *= 1.3
+            scored.append((score * prior, rank, pos, sentence))
     if not scored:
         return "", [], []
     best = max(s[0] for s in scored)
@@ -118,7 +148,7 @@ def extractive(question: str, hits: Sequence[Hit], passages: int = 4) -> tuple[s
     words = 0
     for item in sorted(scored, key=lambda s: -s[0]):
         n_words = len(item[3].split())
-        if item[0] < 0.5 * best or (chosen and words + n_words > MAX_WORDS) or len(chosen) == 3:
+        if item[0] < 0.5 * best or (chosen and words + n_words > MAX_WORDS) or len(chosen) == 4:
             continue
         chosen.append(item)
         words += n_words

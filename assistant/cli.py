@@ -77,6 +77,20 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--mode", choices=("extractive", "llm"), default="extractive", help="mode de réponse")
     evaluate.add_argument("--quiet", action="store_true", help="sans barre de progression")
     _common(evaluate)
+
+    serve = sub.add_parser("serve", help="démarrer le chat web (par défaut http://127.0.0.1:7860)")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="adresse d'écoute (défaut 127.0.0.1 : ce poste seulement ; 0.0.0.0 : tout le réseau)")
+    serve.add_argument("--port", type=int, default=7860, help="port (défaut 7860)")
+    serve.add_argument("--share", action="store_true",
+                       help="lien public temporaire via les serveurs de Gradio (à éviter pour des documents internes)")
+    _common(serve)
+
+    feedback = sub.add_parser("feedback", help="avis laissés dans le chat")
+    feedback_sub = feedback.add_subparsers(dest="feedback_command", required=True)
+    export = feedback_sub.add_parser("export", help="écrire les avis au format des questions d'évaluation (JSONL)")
+    export.add_argument("--out", type=Path, metavar="FILE", help="fichier JSONL à écrire (défaut : sortie standard)")
+    _common(export)
     return parser
 
 
@@ -228,7 +242,41 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return run(args, Assistant(_settings(args)))
 
 
-COMMANDS = {"ingest": cmd_ingest, "status": cmd_status, "search": cmd_search, "ask": cmd_ask, "eval": cmd_eval}
+def cmd_serve(args: argparse.Namespace) -> int:
+    from assistant.service import Assistant
+    from ui.app import build_app, launch  # gradio: ≈2 s of imports, only for this command
+
+    settings = _settings(args)
+    assistant = Assistant(settings)
+    if assistant.store.count() == 0:
+        print("Attention : l'index est vide ; lancez « carrefour ingest » pour indexer le corpus.", file=sys.stderr)
+    demo = build_app(assistant, settings)
+    print(f"Carrefour : ouvrez http://{args.host}:{args.port} dans votre navigateur (Ctrl+C pour arrêter).")
+    try:
+        launch(demo, assistant, settings, args.host, args.port, args.share, quiet=True)
+    except OSError as exc:
+        raise CarrefourError(f"Impossible d'écouter sur {args.host}:{args.port} ({exc}) : le port est-il déjà "
+                             "pris ? Choisissez-en un autre avec --port.") from exc
+    return 0
+
+
+def cmd_feedback(args: argparse.Namespace) -> int:
+    from ui.feedback import FeedbackStore
+
+    questions = FeedbackStore(_settings(args).feedback_path).export()
+    lines = "".join(json.dumps(q, ensure_ascii=False) + "\n" for q in questions)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(lines, encoding="utf-8")
+        print(f"{len(questions)} avis exportés dans {args.out} : à vérifier avant de les ajouter aux questions "
+              "d'évaluation.", file=sys.stderr)
+    else:
+        sys.stdout.write(lines)
+    return 0
+
+
+COMMANDS = {"ingest": cmd_ingest, "status": cmd_status, "search": cmd_search, "ask": cmd_ask, "eval": cmd_eval,
+            "serve": cmd_serve, "feedback": cmd_feedback}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -78,7 +78,7 @@ class Assistant:
                          evidence=score)
             return
         if mode == "extractive":
-            text, citations, sentences = answers.extractive(question, hits)
+            text, citations, sentences = answers.extractive(question, hits, self.retriever.keyword)
             yield text
             removed: list[int] = []
         else:

@@ -1,0 +1,70 @@
+"""A tiny ingested corpus (hash embedder, embedded Chroma) and, for the server tests, a running chat."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from assistant.service import Assistant
+from assistant.settings import Settings
+from ingest.pipeline import Ingestor
+
+PASSWORD = "mot-de-passe-de-test"
+EXAMPLES = ("Qui compose le conseil citoyen ?", "Quelles compétences exerce la communauté de communes ?")
+DOCS = {
+    "fiches/conseils-citoyens.md": "---\ntitle: Les conseils citoyens\nkind: fiche\ndate: 2020-05-01\n---\n"
+    "# Les conseils citoyens\n\n## Composition\n\nLe conseil citoyen est composé d'habitants tirés au sort et de "
+    "représentants des associations et acteurs locaux du quartier. Il respecte la parité entre les femmes et les "
+    "hommes.\n\n## Missions\n\nLe conseil citoyen participe à l'élaboration du contrat de ville.\n",
+    "textes/cgct-l5214-16.md": "---\ntitle: Article L5214-16\nkind: texte officiel\ndate: 2015-05-01\n---\n"
+    "# Article L5214-16\n\nLa communauté de communes exerce de plein droit au lieu et place des communes membres "
+    "des compétences en matière d'aménagement de l'espace et de développement économique.\n",
+    "notes/piege.md": "---\ntitle: Note <script>alert('titre')</script>\nkind: note\ndate: 2019\n---\n# Balises\n\n"
+    "La balise piège <script>alert('x')</script> et l'image <img src=x onerror=alert(1)> restent du texte "
+    "dans la note sur les balises.\n",
+}
+
+
+def write_corpus(root: Path) -> Path:
+    for rel, text in DOCS.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text, encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def ui_settings(tmp_path: Path) -> Settings:
+    corpus = write_corpus(tmp_path / "corpus")
+    return Settings(data_dir=tmp_path / "data", embedder="hash", corpus_dir=corpus, chunk_size=400,
+                    chunk_overlap=60, admin_password=PASSWORD, max_upload_mb=1)
+
+
+@pytest.fixture
+def ui_assistant(ui_settings: Settings) -> Assistant:
+    assistant = Assistant(ui_settings)
+    report = Ingestor(ui_settings, assistant.embedder, assistant.store, quiet=True).run([ui_settings.corpus_dir])
+    assert not report.failed
+    return assistant
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def server(ui_assistant: Assistant, ui_settings: Settings) -> Iterator[str]:
+    """The real chat on a free port, in this process: tests can look at its feedback store directly."""
+    from ui.app import build_app, launch
+
+    demo = build_app(ui_assistant, ui_settings, examples=EXAMPLES)
+    port = free_port()
+    launch(demo, ui_assistant, ui_settings, port=port, block=False, quiet=True)
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        demo.close()
