@@ -251,12 +251,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if assistant.store.count() == 0:
         print("Attention : l'index est vide ; lancez « carrefour ingest » pour indexer le corpus.", file=sys.stderr)
     demo = build_app(assistant, settings)
-    print(f"Carrefour : ouvrez http://{args.host}:{args.port} dans votre navigateur (Ctrl+C pour arrêter).")
     try:
-        launch(demo, assistant, settings, args.host, args.port, args.share, quiet=True)
+        launch(demo, assistant, settings, args.host, args.port, args.share, block=False, quiet=True)
     except OSError as exc:
-        raise CarrefourError(f"Impossible d'écouter sur {args.host}:{args.port} ({exc}) : le port est-il déjà "
-                             "pris ? Choisissez-en un autre avec --port.") from exc
+        raise CarrefourError(f"Impossible d'écouter sur {args.host}:{args.port} : le port est sans doute déjà pris ; "
+                             "choisissez-en un autre avec --port.") from exc
+    print(f"Carrefour : ouvrez http://{args.host}:{args.port} dans votre navigateur (Ctrl+C pour arrêter).")
+    if demo.share_url:
+        print(f"Lien public temporaire (visible de tous) : {demo.share_url}")
+    demo.block_thread()
     return 0
 
 

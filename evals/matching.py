@@ -42,13 +42,13 @@ class Question:
     key_facts: tuple[str, ...] = ()
     notes: str = ""
     file: str = ""
-    groups: tuple[int, ...] = ()  # gold index → group number (0..n-1); filled by `assign_groups`
+    groups: tuple[int, ...] = ()  # gold index → group number (0, 1, …; -1: not in the store); see `assign_groups`
     present: tuple[bool, ...] = ()  # gold index → some passage of the store matches it
 
     @property
     def relevant(self) -> int:
-        """Number of relevant items (gold groups)."""
-        return len(set(self.groups)) if self.groups else len(self.gold)
+        """Number of relevant items: the gold groups found in the store (all gold entries before grouping)."""
+        return len({g for g in self.groups if g >= 0}) if self.groups else len(self.gold)
 
     def group_of(self, gold_index: int) -> int:
         return self.groups[gold_index] if self.groups else gold_index
@@ -135,9 +135,7 @@ def chunk_matches(chunk: Chunk, gold: Gold) -> bool:
         return False
     if gold.section and not section_matches(chunk, gold.section):
         return False
-    if gold.record_id and chunk.record_id != gold.record_id:
-        return False
-    return True
+    return not gold.record_id or chunk.record_id == gold.record_id
 
 
 def hit_gold(hit: Hit, question: Question) -> set[int]:
@@ -147,7 +145,7 @@ def hit_gold(hit: Hit, question: Question) -> set[int]:
 
 
 def hit_groups(hit: Hit, question: Question) -> list[int]:
-    return sorted({question.group_of(i) for i in hit_gold(hit, question)})
+    return sorted({g for i in hit_gold(hit, question) if (g := question.group_of(i)) >= 0})
 
 
 # ---- gold groups, from one pass over the store ------------------------------------------------------------
@@ -158,7 +156,8 @@ def _basename(path: str) -> str:
 
 
 def assign_groups(questions: Sequence[Question], chunks: Iterable[Chunk]) -> list[Question]:
-    """Fill `groups` and `present` of every question from the passages of the store."""
+    """Fill `groups` and `present` of every question from the passages of the store. A gold entry that no
+    passage matches cannot be retrieved: it is left out of the relevant items (group -1) and reported."""
     by_name: dict[str, list[tuple[int, int]]] = {}
     for qi, q in enumerate(questions):
         for gi, g in enumerate(q.gold):
@@ -170,22 +169,29 @@ def assign_groups(questions: Sequence[Question], chunks: Iterable[Chunk]) -> lis
                 texts.setdefault((qi, gi), set()).add(dedupe_key(chunk.text))
     out: list[Question] = []
     for qi, q in enumerate(questions):
-        parent = list(range(len(q.gold)))
-
-        def find(i: int) -> int:
-            while parent[i] != i:
-                i = parent[i]
-            return i
-
-        for a in range(len(q.gold)):
-            for b in range(a + 1, len(q.gold)):
-                if texts.get((qi, a), set()) & texts.get((qi, b), set()):
-                    parent[find(b)] = find(a)
-        roots = [find(i) for i in range(len(q.gold))]
-        numbers = {r: n for n, r in enumerate(dict.fromkeys(roots))}
-        out.append(replace(q, groups=tuple(numbers[r] for r in roots),
-                           present=tuple((qi, gi) in texts for gi in range(len(q.gold)))))
+        present = [gi for gi in range(len(q.gold)) if (qi, gi) in texts]
+        links = [(a, b) for a, i in enumerate(present) for b, j in enumerate(present[a + 1 :], a + 1)
+                 if texts[(qi, i)] & texts[(qi, j)]]
+        number = dict(zip(present, _components(len(present), links)))
+        out.append(replace(q, groups=tuple(number.get(gi, -1) for gi in range(len(q.gold))),
+                           present=tuple(gi in number for gi in range(len(q.gold)))))
     return out
+
+
+def _components(n: int, links: Sequence[tuple[int, int]]) -> tuple[int, ...]:
+    """Connected components of n items, numbered 0, 1, … in order of first appearance."""
+    parent = list(range(n))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    for a, b in links:
+        parent[find(b)] = find(a)
+    roots = [find(i) for i in range(n)]
+    numbers = {r: k for k, r in enumerate(dict.fromkeys(roots))}
+    return tuple(numbers[r] for r in roots)
 
 
 # ---- key facts -------------------------------------------------------------------------------------------

@@ -151,6 +151,7 @@ class NaiveIndex:
         return state.get("key") == key and state.get("chunks") == self.count()
 
     def count(self) -> int:
+        # langchain_chroma has no public count; its collection is the chromadb one.
         return int(self.vectorstore._collection.count())
 
     def chunks(self, files: Sequence[tuple[str, str, str]]) -> Iterator[Chunk]:

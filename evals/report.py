@@ -70,7 +70,8 @@ def ordered_questions(results: Mapping[str, Any]) -> list[Mapping[str, Any]]:
 
 
 def gold_label(gold: Mapping[str, Any]) -> str:
-    return " — ".join(str(gold[k]) for k in ("source", "section", "record_id") if gold.get(k))
+    label = " — ".join(str(gold[k]) for k in ("source", "section", "record_id") if gold.get(k))
+    return label + (" (absent de l'index)" if gold.get("in_store") is False else "")
 
 
 def hit_label(hit: Mapping[str, Any]) -> str:
@@ -88,10 +89,10 @@ def status(result: Mapping[str, Any]) -> str:
 def _meta_lines(meta: Mapping[str, Any]) -> list[str]:
     return [
         f"- Date : {meta.get('date')}",
-        f"- Modèle d'embeddings : {meta.get('embedder')} ; index : {meta.get('store_chunks')} passages "
-        f"({meta.get('data_dir')})",
-        f"- Questions : {meta.get('questions')} évaluées, {len(meta.get('skipped') or [])} écartées "
-        f"(passages de référence absents de l'index) ; fichiers : {', '.join(meta.get('question_files') or [])}",
+        (f"- Modèle d'embeddings : {meta.get('embedder')} ; index : {meta.get('store_chunks')} passages "
+         f"({meta.get('data_dir')})"),
+        (f"- Questions : {meta.get('questions')} évaluées, {len(meta.get('skipped') or [])} écartées "
+         f"(passages de référence absents de l'index) ; fichiers : {', '.join(meta.get('question_files') or [])}"),
         f"- Mode de réponse : {meta.get('mode')} ; passages retrouvés : {meta.get('k')}",
     ]
 
@@ -208,7 +209,25 @@ def _question_rows(results: Mapping[str, Any]) -> str:
     return "".join(out)
 
 
-def report_html(results: Mapping[str, Any], diff_md: str | None = None, images: Mapping[str, str] | None = None) -> str:
+def _diff_html(diff: Mapping[str, Any]) -> str:
+    when = f" (référence du {diff['baseline_date']})" if diff.get("baseline_date") else ""
+    changed = [(c, k, d) for c, ds in diff["aggregates"].items() for k, d in ds.items() if d["delta"]]
+    out = [f"<h2>Comparaison avec la référence{e(when)}</h2>"]
+    if changed:
+        rows = "".join(f"<tr><td>{e(c)}</td><td>{e(k)}</td><td class='num'>{e(d['old'])}</td>"
+                       f"<td class='num'>{e(d['new'])}</td><td class='num'>{d['delta']:+}</td></tr>"
+                       for c, k, d in changed)
+        out.append("<table><tr><th>configuration</th><th>métrique</th><th>avant</th><th>après</th>"
+                   f"<th>écart</th></tr>{rows}</table>")
+    for title, items in (("Régressions", diff["regressions"]), ("Améliorations", diff["improvements"])):
+        rows = "".join(f"<li><b>{e(i['id'])}</b> [{e(i['config'])}] {e(i['change'])} — {e(i['question'])}</li>"
+                       for i in items)
+        out.append(f"<h3>{e(title)} ({len(items)})</h3><ul>{rows or '<li>Aucune.</li>'}</ul>")
+    return "".join(out)
+
+
+def report_html(results: Mapping[str, Any], diff: Mapping[str, Any] | None = None,
+                images: Mapping[str, str] | None = None) -> str:
     meta = results.get("meta") or {}
     images = plots(results) if images is None else images
     figures = "".join(f'<p><img alt="{e(name)}" src="data:image/png;base64,{data}"></p>' for name, data in images.items())
@@ -221,11 +240,11 @@ def report_html(results: Mapping[str, Any], diff_md: str | None = None, images: 
     if "naive" in results["aggregates"]:
         parts.append(f"<p class='small'>{e(NAIVE_NOTE.replace('`', ''))}</p>")
     parts.append(figures)
-    if diff_md:
-        parts.append(f"<h2>Comparaison avec la référence</h2><pre>{e(diff_md)}</pre>")
+    if diff:
+        parts.append(_diff_html(diff))
     parts += [
-        "<h2>Par question (échecs d'abord)</h2><table><tr><th>question</th><th>attendu</th><th>configuration</th>"
-        "<th>statut</th><th>5 premiers passages (✓ = référence)</th><th>réponse</th></tr>",
+        ("<h2>Par question (échecs d'abord)</h2><table><tr><th>question</th><th>attendu</th><th>configuration</th>"
+         "<th>statut</th><th>5 premiers passages (✓ = référence)</th><th>réponse</th></tr>"),
         _question_rows(results), "</table>",
     ]
     skipped = meta.get("skipped") or []
@@ -247,5 +266,5 @@ def write_reports(results: Mapping[str, Any], out: Path, diff: Mapping[str, Any]
         data["meta"] = {**(results.get("meta") or {}), "baseline": diff}
     paths[0].write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
     paths[1].write_text(report_markdown(results, diff_md), encoding="utf-8")
-    paths[2].write_text(report_html(results, diff_md), encoding="utf-8")
+    paths[2].write_text(report_html(results, diff), encoding="utf-8")
     return paths

@@ -8,10 +8,11 @@ import shutil
 import threading
 import time
 import unicodedata
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 from assistant.embedders.cache import CachedEmbedder
 from assistant.errors import CarrefourError
@@ -114,8 +115,8 @@ def _failures(items: list[dict[str, str]], key: str) -> str:
 
 
 def status_html(status: dict[str, Any]) -> str:
-    rows = [f"<li><b>{status['documents']}</b> documents, <b>{status['chunks']}</b> passages indexés "
-            f"(modèle {escape(str(status['embedder']))})</li>"]
+    rows = [(f"<li><b>{status['documents']}</b> documents, <b>{status['chunks']}</b> passages indexés "
+             f"(modèle {escape(str(status['embedder']))})</li>")]
     for root, counts in status["roots"].items():
         rows.append(f"<li>Dossier <code>{escape(Path(root).name)}</code> : {counts['files']} fichiers</li>")
     last = status.get("last_run")
@@ -170,7 +171,7 @@ def upload_and_ingest(assistant: Assistant, settings: Settings, password: str | 
             result["report"] = ingest_corpus(assistant, settings)
         except CarrefourError as exc:
             result["error"] = str(exc)
-        except Exception as exc:  # the tab must report it, not die
+        except Exception as exc:  # noqa: BLE001 — the tab must report it, not die
             result["error"] = f"erreur inattendue ({type(exc).__name__} : {exc})"
 
     started = time.perf_counter()

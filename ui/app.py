@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from typing import Any, Iterator, Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 import gradio as gr
 
@@ -15,10 +16,10 @@ from ui.chat import Chat, Turn, filters_from
 from ui.files import ROUTE, DocumentFiles
 from ui.style import CSS, HEAD, HELP, THEME
 
-EXAMPLES = (
-    "Qui compose un conseil citoyen ?",
-    "Quelles sont les compétences d'une communauté de communes ?",
+EXAMPLES = (  # each answered from the project's corpus/ alone
     "Qu'est-ce qu'un quartier prioritaire de la politique de la ville ?",
+    "Quelles sont les compétences d'une communauté de communes ?",
+    "Quelles compétences la loi NOTRe a-t-elle transférées aux intercommunalités ?",
     "Quel est le rôle de l'ANRU dans le NPNRU ?",
 )
 ALL = ""  # the "no filter" choice of the dropdowns
@@ -83,7 +84,7 @@ def build_app(assistant: Assistant, settings: Settings, examples: Sequence[str] 
         turns = gr.State([])
         gr.HTML('<header class="cf-header"><h1>Carrefour</h1><p>L\'assistant documentaire du Carrefour des '
                 "métiers du développement territorial</p></header>", padding=False)
-        intro = gr.Markdown(chat.intro(), elem_classes="cf-intro")
+        intro = gr.Markdown(chat.intro(), elem_id="cf-intro", elem_classes="cf-intro")
         with gr.Tabs():
             with gr.Tab("Questions", id="questions"):
                 with gr.Row(equal_height=False):
@@ -132,7 +133,7 @@ def build_app(assistant: Assistant, settings: Settings, examples: Sequence[str] 
                     unlocked = gr.Markdown(elem_id="cf-unlocked")
                     with gr.Column(visible=False, elem_id="cf-admin-panel") as panel:
                         state = gr.HTML(elem_id="cf-status")
-                        kinds = ", ".join(s.lstrip(".").upper() for s in admin.ALLOWED)
+                        kinds = ", ".join(s.lstrip(".").upper() for s in admin.ALLOWED if s != ".htm")
                         uploads = gr.File(label=f"Documents à ajouter ({kinds} ; {settings.max_upload_mb} Mo au plus)",
                                           file_count="multiple", file_types=list(admin.ALLOWED), elem_id="cf-upload")
                         ingest = gr.Button("Déposer et indexer", variant="primary", elem_id="cf-ingest")
@@ -142,7 +143,7 @@ def build_app(assistant: Assistant, settings: Settings, examples: Sequence[str] 
                     ingest.click(upload, [password, uploads], [report], api_visibility="private",
                                  concurrency_limit=1, concurrency_id="ingest").then(
                         status, [password], [state], api_visibility="private").then(
-                        refresh, None, [intro, kind, folder], api_visibility="private")
+                        refresh, None, [intro, kind, folder], api_visibility="private", show_progress="hidden")
             with gr.Tab("Aide", id="aide"):
                 gr.Markdown(HELP)
 
@@ -161,7 +162,7 @@ def build_app(assistant: Assistant, settings: Settings, examples: Sequence[str] 
                          api_visibility="private")
         selector.input(lambda t, i: chat.export(t, i), [turns, selector], [markdown, download],
                        api_visibility="private")
-        demo.load(refresh, None, [intro, kind, folder], api_visibility="private")
+        demo.load(refresh, None, [intro, kind, folder], api_visibility="private", show_progress="hidden")
         gr.api(_api(chat.api_ask), api_name="ask")
         gr.api(_api(chat.api_feedback), api_name="feedback")
     return demo

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import platform
 import tempfile
 import threading
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 from assistant.answer import Answer
 from assistant.errors import CarrefourError
@@ -36,7 +38,7 @@ class Turn:
     question: str
     answer: Answer | None
     error: str | None = None
-    filters: Filters = Filters()
+    filters: Filters = field(default_factory=Filters)
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,7 @@ class Chat:
         self.files = DocumentFiles(settings, self.chunk)
         self.feedback = FeedbackStore(settings.feedback_path)
         self._facets: Facets | None = None
+        self._exports: Path | None = None
         self._lock = threading.Lock()
 
     def chunk(self, chunk_id: str) -> Chunk | None:
@@ -111,7 +114,7 @@ class Chat:
         if not f.chunks:
             return ("**L'index est vide** : aucun document n'est encore consultable. L'équipe doit d'abord indexer "
                     "le corpus (`carrefour ingest`, ou l'onglet Administration).")
-        kinds = [KIND_LABELS.get(k, k) for k, _ in sorted(f.kinds, key=lambda kv: -kv[1])]
+        kinds = [KIND_LABELS.get(k, f"des documents de type « {k} »") for k, _ in sorted(f.kinds, key=lambda kv: -kv[1])]
         holds = f" : {', '.join(kinds)}" if kinds else ""
         years = f" Les documents datés vont de {f.years[0]} à {f.years[1]}." if f.years else ""
         return (f"Carrefour répond à vos questions sur la politique de la ville, les intercommunalités et le "
@@ -144,7 +147,7 @@ class Chat:
         except Exception:
             log.exception("question en échec : %r", question)
             turn = Turn(question, None, UNEXPECTED, filters)
-        turns.append(turn)
+        turns = [*turns, turn]  # a new list: the ones already yielded stay as they were
         yield *self.render(turns), turns
 
     def render(self, turns: Sequence[Turn], pending: tuple[str, str] | None = None) -> tuple[str, str]:
@@ -179,14 +182,15 @@ class Chat:
         return self.record_feedback(turn.question, answer_json(turn.answer), rating, comment, wrong_source, history,
                                     turn.filters)
 
-    @staticmethod
-    def export(turns: Sequence[Turn], index: int | None) -> tuple[str, str | None]:
-        """(Markdown with footnotes, a file holding it for the download button)."""
+    def export(self, turns: Sequence[Turn], index: int | None) -> tuple[str, str | None]:
+        """(Markdown with footnotes, a file holding it for the download button), one file per distinct answer
+        in one temporary folder of this server."""
         if not turns or index is None or not 1 <= int(index) <= len(turns) or turns[int(index) - 1].answer is None:
             return "", None
         text = render.answer_markdown(turns[int(index) - 1].answer)  # type: ignore[arg-type]
-        folder = Path(tempfile.mkdtemp(prefix="carrefour-export-"))
-        path = folder / f"carrefour-reponse-{int(index)}.md"
+        if self._exports is None:
+            self._exports = Path(tempfile.mkdtemp(prefix="carrefour-export-"))
+        path = self._exports / f"carrefour-reponse-{hashlib.sha256(text.encode()).hexdigest()[:12]}.md"
         path.write_text(text, encoding="utf-8")
         return text, str(path)
 

@@ -13,10 +13,10 @@ import hashlib
 import json
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path, PurePosixPath, PureWindowsPath
-from typing import Callable
 from urllib.parse import urlencode
 
 from assistant.errors import CarrefourError

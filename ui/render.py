@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from html import escape
-from typing import Callable, Sequence
 
 from assistant.answer import NOT_FOUND, Answer, AnswerSentence, Citation, label, terms
 from assistant.sentences import sentence_spans
@@ -89,7 +89,8 @@ def answer_body(answer: Answer, turn: int) -> str:
 
 def answer_html(answer: Answer, turn: int) -> str:
     seconds = sum(answer.timings.values()) / 1000 if answer.timings else None
-    timing = f'<div class="cf-time">Réponse en {f"{seconds:.1f}".replace(".", ",")} s</div>' if seconds else ""
+    # only a slow answer is worth a word (an llm mode); sub-second ones say nothing
+    timing = f'<div class="cf-time">Réponse en {f"{seconds:.1f}".replace(".", ",")} s</div>' if seconds and seconds >= 1 else ""
     return (f'<div class="cf-a"><div class="cf-who">Carrefour</div><div class="cf-bubble">'
             f"{answer_body(answer, turn)}{timing}</div></div>")
 

@@ -56,7 +56,7 @@ a.cf-cite:hover, a.cf-cite:focus { background: #dbeafe; text-decoration: underli
 .cf-passage mark { background: #fde68a; color: #111827; padding: .05rem 0; border-radius: .15rem; }
 a.cf-open { font-size: .9rem; font-weight: 600; }
 .cf-flash { box-shadow: 0 0 0 3px #60a5fa; }
-.cf-examples button { white-space: normal !important; text-align: left; }
+.cf-examples button { white-space: normal !important; text-align: left; justify-content: flex-start; }
 .cf-label p { margin: .4rem 0 0; }
 .cf-admin ul { margin: .3rem 0; } .cf-progress { font-weight: 600; }
 """

@@ -34,7 +34,7 @@ class SentenceTransformerEmbedder(Embedder):
 
     @property
     def dim(self) -> int:  # type: ignore[override]
-        return int(self.model.get_sentence_embedding_dimension())
+        return int(self.model.get_embedding_dimension())
 
     def _encode(self, texts: list[str]) -> list[list[float]]:
         vecs = self.model.encode(texts, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)

@@ -124,8 +124,9 @@ def test_gold_entries_with_the_same_text_form_one_group() -> None:
     assert grouped.groups == (0, 0, 1)
     assert grouped.relevant == 2
     assert grouped.present == (True, True, True)
-    (absent,) = assign_groups([Question("q", "?", True, (Gold("c.md"),))], chunks)
-    assert absent.present == (False,)
+    (partly,) = assign_groups([Question("q", "?", True, (Gold("c.md"), Gold("b.md"), Gold("a.md")))], chunks)
+    assert partly.present == (False, True, True)
+    assert partly.groups == (-1, 0, 1) and partly.relevant == 2  # what the index lacks cannot be retrieved
 
 
 def test_several_hits_on_one_gold_group_count_once() -> None:
@@ -248,3 +249,18 @@ def test_empty_store_is_a_clear_error(tmp_path: Path, env: tuple[Settings, Path,
     code = main(["eval", "--data-dir", str(tmp_path / "vide"), "--questions", str(questions), "--quiet"])
     assert code == 2
     assert "carrefour ingest" in capsys.readouterr().err
+
+
+def test_questions_from_a_piaf_folder_or_the_piaf_name(env: tuple[Settings, Path, Path], tmp_path: Path) -> None:
+    _, _, questions = env
+    folder = tmp_path / "piaf-out"
+    write(folder / "questions.jsonl", questions.read_text(encoding="utf-8"))
+    assert [q.id for q in load_questions([str(folder)])] == ["t-01", "t-02", "t-03", "t-04"]
+    with pytest.raises(ConfigError, match="en double"):
+        load_questions([str(questions), str(folder)])
+    from evals.piaf import DEFAULT_PATH
+
+    if not DEFAULT_PATH.exists():
+        pytest.skip(f"{DEFAULT_PATH} absent : les données partagées (../shared) ne sont pas à côté du dépôt")
+    piaf = load_questions(["piaf"])
+    assert len(piaf) == 105 and piaf[0].gold[0].source.endswith(".md") and piaf[0].answerable

@@ -11,6 +11,7 @@ from assistant.cli import main
 from assistant.errors import CarrefourError
 from assistant.service import Assistant, answer_json
 from assistant.settings import Settings
+from assistant.types import Filters
 from ui.chat import Chat
 from ui.feedback import FeedbackStore
 
@@ -42,7 +43,7 @@ def test_store_and_export_format(ui_assistant: Assistant, ui_settings: Settings)
     for q in (up, wrong, bad, missed):
         assert list(q) == KEYS and q["key_facts"] == [] and isinstance(q["notes"], str)
     assert up["id"] == "retour-0001" and up["question"] == good.question and up["answerable"] is True
-    assert up["gold"] == [{"source": "fiches/conseils-citoyens.md", "section": "Composition", "record_id": None}]
+    assert {"source": "fiches/conseils-citoyens.md", "section": "Composition", "record_id": None} in up["gold"]
     assert wrong["gold"] == [] and "source erronée" in wrong["notes"] and "Le passage parle" in wrong["notes"]
     assert bad["gold"] == up["gold"] and "à vérifier" in bad["notes"]
     assert missed["answerable"] is True and missed["gold"] == [] and "attendait une réponse" in missed["notes"]
@@ -58,19 +59,13 @@ def test_rating_must_be_up_or_down(tmp_path: Path) -> None:
 
 def test_feedback_on_a_turn_of_the_conversation(ui_assistant: Assistant, ui_settings: Settings) -> None:
     chat = Chat(ui_assistant, ui_settings)
-    *_, (_, _, turns) = chat.respond("Qui compose le conseil citoyen ?", [], ui_assistant_filters())
-    *_, (_, _, turns) = chat.respond("et ses missions ?", turns, ui_assistant_filters())
+    *_, (_, _, turns) = chat.respond("Qui compose le conseil citoyen ?", [], Filters())
+    *_, (_, _, turns) = chat.respond("et ses missions ?", turns, Filters())
     assert "Posez d'abord" in chat.feedback_on([], None, "up", "", False)
     message = chat.feedback_on(turns, 2, "down", "", True)
     assert "👎" in message and "source erronée" in message
     (saved,) = chat.feedback.all()
     assert saved.question == "et ses missions ?" and saved.history == ["Qui compose le conseil citoyen ?"]
-
-
-def ui_assistant_filters():  # type: ignore[no-untyped-def]
-    from assistant.types import Filters
-
-    return Filters()
 
 
 def test_cli_export(ui_settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

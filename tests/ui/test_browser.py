@@ -1,0 +1,140 @@
+"""The page in a real Chromium: example question, streamed cited answer, source, feedback, admin upload."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from assistant.settings import Settings
+from tests.ui.conftest import EXAMPLES, GRADIO_LOOPS, PASSWORD
+from ui.feedback import FeedbackStore
+
+CHROMIUM = Path("/usr/bin/chromium")
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.filterwarnings(GRADIO_LOOPS),
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium absent : apt-get install -y chromium"),
+]
+# Without the background-networking flags Chromium keeps calling outside hosts (see ../shared/MODELS.md).
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", "--no-first-run", "--disable-quic"]
+TIMEOUT = 15_000
+
+
+@pytest.fixture
+def page(server: str) -> Iterator:  # type: ignore[type-arg]
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="fr-FR")
+        page.set_default_timeout(TIMEOUT)
+        dialogs: list[str] = []
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.goto(server, wait_until="load")
+        yield page
+        assert dialogs == [], "a script from a question or a document ran"
+        browser.close()
+
+
+def shoot(page, tmp_path: Path, name: str) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    if os.environ.get("CARREFOUR_SCREENSHOTS"):
+        target = Path(os.environ["CARREFOUR_SCREENSHOTS"])
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, target / path.name)
+
+
+def test_question_source_and_feedback(page, ui_settings: Settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import expect
+
+    expect(page.locator("#cf-intro")).to_contain_text("3 documents")
+    shoot(page, tmp_path, "1-accueil")
+
+    # an example question: the streamed answer arrives with its [1]
+    page.get_by_role("button", name=EXAMPLES[0]).click()
+    conversation = page.locator("#cf-conversation")
+    expect(conversation.locator(".cf-q")).to_contain_text(EXAMPLES[0])
+    cite = conversation.locator("a.cf-cite", has_text="[1]").first
+    expect(cite).to_be_visible()
+    expect(conversation).to_contain_text("tirés au sort")
+    shoot(page, tmp_path, "2-reponse")
+
+    # [1] opens the source: title, passage, supporting sentence highlighted
+    cite.click()
+    source = page.locator("#cf-src-1-1")
+    expect(source).to_be_in_viewport()
+    expect(source).to_contain_text("Les conseils citoyens")
+    highlighted = source.locator("mark").first.inner_text()
+    assert highlighted and highlighted in conversation.inner_text()  # the sentence the answer took from it
+    shoot(page, tmp_path, "3-source")
+    with page.expect_popup() as popup:
+        source.locator("a.cf-open").click()
+    original = popup.value
+    original.wait_for_load_state("load")
+    assert highlighted in original.locator("mark#passage").inner_text()
+    original.screenshot(path=str(tmp_path / "4-document.png"))
+    original.close()
+
+    # a 👎 with a comment and the "source erronée" flag is stored
+    page.locator("#cf-comment textarea").fill("Il manque le rôle du préfet.")
+    page.locator("#cf-wrong input[type=checkbox]").check()
+    page.locator("#cf-down").click()
+    expect(page.locator("#cf-thanks")).to_contain_text("enregistré")
+    (saved,) = FeedbackStore(ui_settings.feedback_path).all()
+    assert (saved.rating, saved.wrong_source, saved.comment) == ("down", True, "Il manque le rôle du préfet.")
+    assert saved.question == EXAMPLES[0]
+    shoot(page, tmp_path, "5-avis")
+
+    # markup inside a question and a passage is shown as text, never run
+    page.locator("#cf-question textarea, #cf-question input").first.fill("<img src=x onerror=alert(1)> balise piège")
+    page.locator("#cf-send").click()
+    expect(page.locator("#cf-sources")).to_contain_text("<script>alert('x')</script>")
+    expect(conversation.locator(".cf-q").last).to_contain_text("<img src=x onerror=alert(1)>")
+
+    # the Markdown export, then a fresh conversation
+    page.get_by_text("Exporter la réponse").click()
+    expect(page.locator("#cf-markdown textarea")).to_have_value(re.compile(r"\[\^1\]: "))
+    page.locator("#cf-new").click()
+    expect(conversation.locator(".cf-turn")).to_have_count(0)
+    expect(page.locator("#cf-sources")).not_to_contain_text("Les conseils citoyens")
+
+
+def test_admin_upload_becomes_searchable(page, ui_settings: Settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import expect
+
+    page.get_by_role("tab", name="Administration").click()
+    page.locator("#cf-password input").fill("pas-le-bon")
+    page.locator("#cf-unlock").click()
+    expect(page.locator("#cf-unlocked")).to_contain_text("Mot de passe incorrect")
+    expect(page.locator("#cf-admin-panel")).to_be_hidden()
+    page.locator("#cf-password input").fill(PASSWORD)
+    page.locator("#cf-unlock").click()
+    expect(page.locator("#cf-status")).to_contain_text("3 documents")
+    upload = tmp_path / "upload"
+    upload.mkdir()
+    note = upload / "Note budget participatif (2024).md"
+    note.write_text("# Budget participatif\n\nLe budget participatif de Trifouilly finance des projets proposés et "
+                    "votés par les habitants du quartier.\n", encoding="utf-8")
+    page.locator("#cf-upload input[type=file]").set_input_files(str(note))
+    expect(page.locator("#cf-upload")).to_contain_text("Note budget participatif")
+    page.locator("#cf-ingest").click()
+    expect(page.locator("#cf-report")).to_contain_text("Indexation terminée", timeout=30_000)
+    expect(page.locator("#cf-report")).to_contain_text("1 ajouté(s)")
+    expect(page.locator("#cf-status")).to_contain_text("4 documents")
+    assert (ui_settings.upload_dir / "Note-budget-participatif-2024.md").is_file()
+    shoot(page, tmp_path, "6-administration")
+
+    page.get_by_role("tab", name="Questions").click()
+    page.locator("#cf-question textarea, #cf-question input").first.fill(
+        "Que finance le budget participatif de Trifouilly ?")
+    page.locator("#cf-question textarea, #cf-question input").first.press("Enter")
+    expect(page.locator("#cf-src-1-1")).to_contain_text("depots/Note-budget-participatif-2024.md")
+    expect(page.locator("#cf-conversation")).to_contain_text("Trifouilly finance des projets")
+    shoot(page, tmp_path, "7-nouveau-document")

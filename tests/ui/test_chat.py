@@ -1,0 +1,84 @@
+"""The chat without Gradio: streamed turns, follow-ups, filters, errors as short French messages, intro, export."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from html import escape
+from pathlib import Path
+
+from assistant.answer import Answer
+from assistant.errors import CarrefourError, StoreError
+from assistant.service import Assistant
+from assistant.settings import Settings
+from assistant.types import Filters
+from ui.chat import UNEXPECTED, Chat, filters_from
+
+
+class Broken(Assistant):
+    """An assistant whose store fails, then whose code has a bug."""
+
+    error: Exception = StoreError("Index illisible : relancez « carrefour ingest ».")
+
+    def ask_stream(self, *args: object, **kwargs: object) -> Iterator[str | Answer]:
+        raise self.error
+
+
+def test_stream_shows_the_question_then_the_cited_answer(ui_assistant: Assistant, ui_settings: Settings) -> None:
+    chat = Chat(ui_assistant, ui_settings)
+    steps = list(chat.respond("  Qui compose   le conseil citoyen ? ", [], Filters()))
+    first_conversation, _, first_turns = steps[0]
+    assert "Qui compose le conseil citoyen ?" in first_conversation and "Recherche dans les documents" in first_conversation
+    assert first_turns == []
+    conversation, sources, turns = steps[-1]
+    assert len(turns) == 1 and turns[0].answer and turns[0].answer.citations
+    assert 'class="cf-cite"' in conversation and 'id="cf-src-1-1"' in sources and "document?root=" in sources
+    *_, (_, _, turns) = chat.respond("et ses missions ?", turns, Filters())
+    assert turns[1].answer and turns[1].answer.citations[0].hit.chunk.source == "fiches/conseils-citoyens.md"
+    assert list(chat.respond("   ", turns, Filters()))[-1][2] == turns  # nothing asked, nothing changed
+
+
+def test_filters_reach_the_search(ui_assistant: Assistant, ui_settings: Settings) -> None:
+    chat = Chat(ui_assistant, ui_settings)
+    *_, (_, _, turns) = chat.respond("compétences de la communauté de communes", [],
+                                     filters_from("texte officiel", None, None, ""))
+    assert turns[0].answer and {c.hit.chunk.kind for c in turns[0].answer.citations} == {"texte officiel"}
+    assert filters_from("", 2020.0, 2010.0, "fiches") == Filters(None, 2010, 2020, "fiches")
+    assert filters_from(None, None, None, None).empty
+
+
+def test_errors_become_a_short_french_message(ui_settings: Settings) -> None:
+    broken = Broken(ui_settings)
+    chat = Chat(broken, ui_settings)
+    conversation, _, turns = list(chat.respond("Une question ?", [], Filters()))[-1]
+    assert "Index illisible" in conversation and "Traceback" not in conversation and turns[0].error
+    broken.error = ZeroDivisionError("division by zero")
+    conversation, _, turns = list(chat.respond("Une autre ?", turns, Filters()))[-1]
+    assert escape(UNEXPECTED) in conversation and "division" not in conversation and len(turns) == 2
+
+
+def test_intro_describes_the_corpus(ui_assistant: Assistant, ui_settings: Settings) -> None:
+    intro = Chat(ui_assistant, ui_settings).intro()
+    assert "**3 documents**" in intro and "textes consolidés vers mai 2015" in intro and "fiches de synthèse" in intro
+    assert "de 2015 à 2020" in intro
+    empty = Chat(Assistant(ui_settings.model_copy(update={"data_dir": ui_settings.data_dir / "vide"})), ui_settings)
+    assert "L'index est vide" in empty.intro()
+
+
+def test_export_of_a_turn(ui_assistant: Assistant, ui_settings: Settings) -> None:
+    chat = Chat(ui_assistant, ui_settings)
+    *_, (_, _, turns) = chat.respond("Qui compose le conseil citoyen ?", [], Filters())
+    text, path = chat.export(turns, 1)
+    assert "[^1]:" in text and path and Path(path).read_text(encoding="utf-8") == text
+    assert chat.export(turns, 5) == ("", None)
+
+
+def test_api_ask_returns_the_answer_json(ui_assistant: Assistant, ui_settings: Settings) -> None:
+    chat = Chat(ui_assistant, ui_settings)
+    out = chat.api_ask("Qui compose le conseil citoyen ?", kind="fiche")
+    assert not out["abstained"] and out["citations"][0]["kind"] == "fiche" and "[^1]" in out["markdown"]
+    try:
+        chat.api_ask("  ")
+    except CarrefourError as exc:
+        assert "Question vide" in str(exc)
+    else:
+        raise AssertionError("an empty question must be refused")
