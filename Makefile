@@ -34,7 +34,7 @@ install: $(STAMP)
 # A file in error does not stop the chat from starting: its message is printed above.
 run: $(STAMP)
 	-$(BIN)/carrefour ingest
-	$(BIN)/carrefour status
+	$(BIN)/carrefour serve
 
 # The default run: everything but the tests marked slow (real models, servers) or browser.
 test: $(STAMP)

@@ -256,7 +256,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise CarrefourError(f"Impossible d'écouter sur {args.host}:{args.port} : le port est sans doute déjà pris ; "
                              "choisissez-en un autre avec --port.") from exc
-    print(f"Carrefour : ouvrez http://{args.host}:{args.port} dans votre navigateur (Ctrl+C pour arrêter).")
+    print(f"Carrefour : ouvrez http://{args.host}:{args.port} dans votre navigateur (Ctrl+C pour arrêter).",
+          flush=True)
     if demo.share_url:
         print(f"Lien public temporaire (visible de tous) : {demo.share_url}")
     demo.block_thread()

@@ -10,6 +10,7 @@ import threading
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -114,7 +115,8 @@ class Chat:
         if not f.chunks:
             return ("**L'index est vide** : aucun document n'est encore consultable. L'équipe doit d'abord indexer "
                     "le corpus (`carrefour ingest`, ou l'onglet Administration).")
-        kinds = [KIND_LABELS.get(k, f"des documents de type « {k} »") for k, _ in sorted(f.kinds, key=lambda kv: -kv[1])]
+        kinds = [KIND_LABELS.get(k, f"des documents de type « {escape(k)} »")  # kinds come from the documents
+                 for k, _ in sorted(f.kinds, key=lambda kv: -kv[1])]
         holds = f" : {', '.join(kinds)}" if kinds else ""
         years = f" Les documents datés vont de {f.years[0]} à {f.years[1]}." if f.years else ""
         return (f"Carrefour répond à vos questions sur la politique de la ville, les intercommunalités et le "

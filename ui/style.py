@@ -16,7 +16,7 @@ CSS = """
 .cf-header h1 { margin: 0; font-size: 1.9rem; color: #1e3a8a; letter-spacing: -.01em; }
 .cf-header p { margin: .1rem 0 0; color: var(--body-text-color-subdued); font-size: 1.05rem; }
 .cf-intro { font-size: 1rem; }
-#cf-conversation { min-height: 220px; }
+#cf-conversation { min-height: 0; }
 .cf-conv { display: flex; flex-direction: column; gap: .9rem; }
 .cf-empty p { color: var(--body-text-color-subdued); background: var(--background-fill-secondary);
   border-radius: .6rem; padding: 1rem; margin: 0; line-height: 1.55; }

@@ -79,7 +79,7 @@ def test_question_source_and_feedback(page, ui_settings: Settings, tmp_path: Pat
     original = popup.value
     original.wait_for_load_state("load")
     assert highlighted in original.locator("mark#passage").inner_text()
-    original.screenshot(path=str(tmp_path / "4-document.png"))
+    shoot(original, tmp_path, "4-document")
     original.close()
 
     # a 👎 with a comment and the "source erronée" flag is stored

@@ -116,3 +116,20 @@ def test_pdf_is_served_as_is_and_linked_at_its_page(ui_assistant: Assistant, ui_
     assert response.status_code == 200 and response.headers["content-type"] == "application/pdf"
     assert response.content == pdf.read_bytes()
     assert response.headers["content-disposition"].startswith("inline")
+
+
+def test_jsonl_shows_only_the_cited_record(ui_assistant: Assistant, ui_settings: Settings,
+                                           files: DocumentFiles, client: TestClient) -> None:
+    import json
+
+    records = [{"id": f"cgct:Article L{n}", "article": f"Article L{n}", "text": text} for n, text in
+               ((1, "Premier article sur les communes."), (2, "Second article sur les <b>EPCI</b> à fiscalité propre."))]
+    path = ui_settings.corpus_dir / "textes" / "cgct.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    Ingestor(ui_settings, ui_assistant.embedder, ui_assistant.store, quiet=True).run([ui_settings.corpus_dir])
+    second = next(c for c in ui_assistant.store.chunks() if c.record_id == "cgct:Article L2")
+    page = client.get("/" + files.url(second).split("#")[0]).text
+    assert "<title>Article L2</title>" in page and "Premier article" not in page
+    assert '<mark id="passage">Second article sur les EPCI à fiscalité propre.</mark>' in page
+    whole = client.get(ROUTE, params={"root": key(ui_settings), "path": "textes/cgct.jsonl"}).text
+    assert "Premier article" in whole and "Second article" in whole and "<mark" not in whole
