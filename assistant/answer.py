@@ -44,9 +44,24 @@ class Answer:
     evidence: float = 0.0
 
 
+# How a practitioner asks, not what about: these words say nothing of whether the corpus answers.
+_ASKING = frozenset(tokenize("combien temps quoi comment faut peut veut dire exactement concrètement genre "
+                             "savoir quel quelle quels quelles fait faire doit"))
+
+
 def terms(text: str) -> set[str]:
     """Stemmed content words (French stop words out, accents folded)."""
     return set(tokenize(text))
+
+
+def covered(wanted: set[str], found: set[str]) -> set[str]:
+    """Question words present in `found`, a shared stem of 5 letters or more counting too:
+    "compose" / "composition", "intercommunal" / "intercommunalité"."""
+    hit = wanted & found
+    for t in wanted - hit:
+        if len(t) >= 5 and any(len(f) >= 5 and (f.startswith(t) or t.startswith(f)) for f in found):
+            hit.add(t)
+    return hit
 
 
 _WORD = re.compile(r"[\w'’-]+")
@@ -63,7 +78,7 @@ def evidence(question: str, hits: Sequence[Hit], keyword: KeywordIndex | None = 
     """How well the best passages cover the question: share of its content words (weighted by rarity
     when the keyword index is given) found in one of them, halved for each name, number or acronym
     that the corpus never mentions ("Sarcelles", "loi 3DS"): such questions are out of the corpus."""
-    wanted = terms(question)
+    wanted = terms(question) - _ASKING
     if not wanted or not hits:
         return 0.0
     weight = {t: 1.0 for t in wanted}
@@ -76,7 +91,7 @@ def evidence(question: str, hits: Sequence[Hit], keyword: KeywordIndex | None = 
             if tokens and not any(keyword.doc_freq(t) for t in tokens) and not in_glossary(word):
                 unknown += 1
     total = sum(weight.values())
-    best = max(sum(weight[t] for t in wanted & terms(h.chunk.indexed_text)) / total for h in hits[:top])
+    best = max(sum(weight[t] for t in covered(wanted, terms(h.chunk.indexed_text))) / total for h in hits[:top])
     return best * 0.5**unknown
 
 
