@@ -146,15 +146,20 @@ def status_data(settings) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     from ingest.manifest import Manifest
 
     embedder, store = _components(settings)
-    manifest = Manifest(settings.manifest_path)
-    try:
-        roots = manifest.summary()
-        last = manifest.last_run()
-    finally:
-        manifest.close()
+    roots: dict[str, dict[str, int]] = {}
+    last = None
+    # Status only reads: a data dir that was never ingested stays untouched.
+    if settings.manifest_path.exists():
+        manifest = Manifest(settings.manifest_path)
+        try:
+            roots = manifest.summary()
+            last = manifest.last_run()
+        finally:
+            manifest.close()
+    never_ingested = not settings.chroma_url and not settings.chroma_dir.exists()
     return {
         "documents": sum(r["documents"] for r in roots.values()),
-        "chunks": store.count(),
+        "chunks": 0 if never_ingested else store.count(),
         "roots": roots,
         "embedder": embedder.id,
         "store": store.location,

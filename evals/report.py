@@ -177,6 +177,10 @@ th{background:#f0f0f0} td.num{text-align:right}
 tr.fail td.status{color:#a00;font-weight:600} tr.ok td.status{color:#060}
 ol{margin:0;padding-left:1.4em} .gold{color:#060;font-weight:600} .small{font-size:.85em;color:#555}
 img{max-width:100%}
+table.questions{table-layout:fixed;width:100%} table.questions td{overflow-wrap:anywhere}
+table.questions th:nth-child(1){width:14%} table.questions th:nth-child(2){width:15%}
+table.questions th:nth-child(3){width:6%} table.questions th:nth-child(4){width:12%}
+table.questions th:nth-child(5){width:28%}
 """
 
 
@@ -243,7 +247,7 @@ def report_html(results: Mapping[str, Any], diff: Mapping[str, Any] | None = Non
     if diff:
         parts.append(_diff_html(diff))
     parts += [
-        ("<h2>Par question (échecs d'abord)</h2><table><tr><th>question</th><th>attendu</th><th>configuration</th>"
+        ("<h2>Par question (échecs d'abord)</h2><table class='questions'><tr><th>question</th><th>attendu</th><th>config.</th>"
          "<th>statut</th><th>5 premiers passages (✓ = référence)</th><th>réponse</th></tr>"),
         _question_rows(results), "</table>",
     ]

@@ -184,3 +184,11 @@ def test_chroma_backend_incremental(settings: Settings, corpus: Path) -> None:
     second = run(settings, store, [corpus])
     assert second.removed == 1 and second.chunks < first.chunks
     assert "notes.txt" not in sources(store)
+
+
+def test_status_of_a_new_data_dir_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "jamais"
+    assert main(["status", "--data-dir", str(data), "--json"]) == 0
+    status = json.loads(capsys.readouterr().out)
+    assert (status["documents"], status["chunks"], status["roots"]) == (0, 0, {})
+    assert not data.exists()
