@@ -38,6 +38,7 @@ run: $(STAMP)
 
 # The default run: everything but the tests marked slow (real models, servers) or browser.
 test: $(STAMP)
+	$(BIN)/ruff check assistant ingest ui evals tests
 	$(BIN)/python -m pytest -m "not slow and not browser"
 
 # Run by CI after `make test`; exit status 5 means "no test selected", not a failure.

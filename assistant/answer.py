@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
-from assistant.sentences import sentences
 from assistant.keyword import KeywordIndex
+from assistant.sentences import sentences
 from assistant.textfr import in_glossary, tokenize
 from assistant.types import Hit
 

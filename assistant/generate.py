@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterator, Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 from assistant.answer import label
-from assistant.errors import ConfigError, CarrefourError
+from assistant.errors import CarrefourError, ConfigError
 from assistant.settings import Settings
 from assistant.types import Hit
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 _SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+(?=[«\"(\-–•A-ZÀ-Ý0-9])|\n+(?=\s*[-–•*]\s)")
 # "art. L. 5211-1", "n° 2014-173", "M. le maire": a full stop after these does not end a sentence.

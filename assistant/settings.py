@@ -67,5 +67,5 @@ class Settings(BaseSettings):
     def upload_dir(self) -> Path:
         return self.corpus_dir / self.upload_folder
 
-    def with_data_dir(self, data_dir: Path | None) -> "Settings":
+    def with_data_dir(self, data_dir: Path | None) -> Settings:
         return self if data_dir is None else self.model_copy(update={"data_dir": data_dir})

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping, Union
 
-Scalar = Union[str, int, float, bool]
+Scalar = str | int | float | bool
 
 
 @dataclass(frozen=True)
@@ -120,9 +120,7 @@ class Filters:
             return False
         if self.year_to is not None and (year is None or year > self.year_to):
             return False
-        if self.folder and chunk_folder(chunk) != self.folder:
-            return False
-        return True
+        return not (self.folder and chunk_folder(chunk) != self.folder)
 
     @property
     def empty(self) -> bool:

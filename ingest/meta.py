@@ -6,9 +6,9 @@ import hashlib
 import json
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
 
 from assistant.types import Scalar
 from ingest.walk import SIDECAR_SUFFIX
@@ -96,10 +96,10 @@ def _index_title(folder: Path) -> str | None:
 
 def infer_kind(document_title: str, metadata: Mapping[str, Scalar]) -> str | None:
     """Legal records and article files are official texts; otherwise the kind stays unknown."""
-    if any(k in metadata for k in ("code", "texte")) or re.match(r"(article|loi|décret|arrêté)\b", document_title, re.I):
+    if any(k in metadata for k in ("code", "texte")) or re.match(r"(article|loi|décret|arrêté)\b", document_title, re.IGNORECASE):
         return "texte officiel"
     collection = str(metadata.get("collection", ""))
-    if re.match(r"(loi|décret|arrêté|ordonnance|code)\b", collection, re.I):
+    if re.match(r"(loi|décret|arrêté|ordonnance|code)\b", collection, re.IGNORECASE):
         return "texte officiel"
     return None
 

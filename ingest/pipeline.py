@@ -6,10 +6,10 @@ import fcntl
 import hashlib
 import sys
 import time
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Iterator, Sequence
 
 from assistant.embedders import Embedder
 from assistant.errors import LoadError, StoreError

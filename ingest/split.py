@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from typing import Iterator
+from collections.abc import Iterator
 
 from assistant.sentences import sentence_spans
 from assistant.types import Chunk, Document, Section, chunk_id

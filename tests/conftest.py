@@ -14,16 +14,13 @@ from assistant.stores.memory import MemoryStore
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("CARREFOUR_SHARED_DIR", REPO.parent / "shared"))
 SHARED_CORPUS = SHARED / "corpus"
+needs_corpus = pytest.mark.skipif(
+    not SHARED_CORPUS.is_dir(), reason=f"corpus partagé absent ({SHARED_CORPUS}) : ../shared n'est pas à côté du dépôt"
+)
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-
-
-def need_shared(path: Path = SHARED_CORPUS) -> Path:
-    if not path.exists():
-        pytest.skip(f"{path} absent : les données partagées (../shared) ne sont pas à côté du dépôt")
-    return path
 
 
 @pytest.fixture(autouse=True)

@@ -86,43 +86,42 @@ def build_app(assistant: Assistant, settings: Settings, examples: Sequence[str] 
                 "métiers du développement territorial</p></header>", padding=False)
         intro = gr.Markdown(chat.intro(), elem_id="cf-intro", elem_classes="cf-intro")
         with gr.Tabs():
-            with gr.Tab("Questions", id="questions"):
-                with gr.Row(equal_height=False):
-                    with gr.Column(scale=3, min_width=360):
-                        conversation = gr.HTML(render.conversation_html([]), elem_id="cf-conversation")
-                        question = gr.Textbox(label="Votre question", placeholder="Posez votre question en français…",
-                                              max_length=1000, elem_id="cf-question", autofocus=True)
+            with gr.Tab("Questions", id="questions"), gr.Row(equal_height=False):
+                with gr.Column(scale=3, min_width=360):
+                    conversation = gr.HTML(render.conversation_html([]), elem_id="cf-conversation")
+                    question = gr.Textbox(label="Votre question", placeholder="Posez votre question en français…",
+                                          max_length=1000, elem_id="cf-question", autofocus=True)
+                    with gr.Row():
+                        send = gr.Button("Envoyer", variant="primary", elem_id="cf-send", scale=2)
+                        new = gr.Button("Nouvelle conversation", elem_id="cf-new", scale=1)
+                    gr.Markdown("**Exemples** — cliquez pour poser la question :", elem_classes="cf-label")
+                    with gr.Row(elem_classes="cf-examples"):
+                        buttons = [gr.Button(q, size="sm", elem_classes="cf-example") for q in examples]
+                    with gr.Accordion("Filtrer les documents (type, années, dossier)", open=False):
                         with gr.Row():
-                            send = gr.Button("Envoyer", variant="primary", elem_id="cf-send", scale=2)
-                            new = gr.Button("Nouvelle conversation", elem_id="cf-new", scale=1)
-                        gr.Markdown("**Exemples** — cliquez pour poser la question :", elem_classes="cf-label")
-                        with gr.Row(elem_classes="cf-examples"):
-                            buttons = [gr.Button(q, size="sm", elem_classes="cf-example") for q in examples]
-                        with gr.Accordion("Filtrer les documents (type, années, dossier)", open=False):
-                            with gr.Row():
-                                kind = gr.Dropdown(_choices(facets.kinds, "Tous les types"), value=ALL,
-                                                   label="Type de document", elem_id="cf-kind")
-                                folder = gr.Dropdown(_choices(facets.folders, "Tous les dossiers"), value=ALL,
-                                                     label="Dossier", elem_id="cf-folder")
-                            with gr.Row():
-                                year_from = gr.Number(None, label="Depuis l'année", precision=0, elem_id="cf-from")
-                                year_to = gr.Number(None, label="Jusqu'à l'année", precision=0, elem_id="cf-to")
-                        with gr.Accordion("Votre avis sur une réponse", open=True, elem_id="cf-feedback"):
-                            selector = gr.Dropdown([], label="Réponse concernée", elem_id="cf-selector")
-                            comment = gr.Textbox(label="Commentaire (facultatif)", lines=2, max_length=2000,
-                                                 placeholder="Ce qui manque, ce qui est faux…", elem_id="cf-comment")
-                            wrong = gr.Checkbox(label="Source erronée : un passage cité ne dit pas cela",
-                                                elem_id="cf-wrong")
-                            with gr.Row():
-                                up = gr.Button("👍 Réponse utile", elem_id="cf-up")
-                                down = gr.Button("👎 Réponse insatisfaisante", elem_id="cf-down")
-                            thanks = gr.Markdown(elem_id="cf-thanks")
-                        with gr.Accordion("Exporter la réponse (Markdown avec notes de bas de page)", open=False):
-                            markdown = gr.Textbox(label="Réponse en Markdown", lines=8, buttons=["copy"],
-                                                  interactive=False, elem_id="cf-markdown")
-                            download = gr.DownloadButton("Télécharger (.md)", size="sm", elem_id="cf-download")
-                    with gr.Column(scale=2, min_width=320, elem_id="cf-sources-column"):
-                        sources = gr.HTML(render.sources_html([]), elem_id="cf-sources")
+                            kind = gr.Dropdown(_choices(facets.kinds, "Tous les types"), value=ALL,
+                                               label="Type de document", elem_id="cf-kind")
+                            folder = gr.Dropdown(_choices(facets.folders, "Tous les dossiers"), value=ALL,
+                                                 label="Dossier", elem_id="cf-folder")
+                        with gr.Row():
+                            year_from = gr.Number(None, label="Depuis l'année", precision=0, elem_id="cf-from")
+                            year_to = gr.Number(None, label="Jusqu'à l'année", precision=0, elem_id="cf-to")
+                    with gr.Accordion("Votre avis sur une réponse", open=True, elem_id="cf-feedback"):
+                        selector = gr.Dropdown([], label="Réponse concernée", elem_id="cf-selector")
+                        comment = gr.Textbox(label="Commentaire (facultatif)", lines=2, max_length=2000,
+                                             placeholder="Ce qui manque, ce qui est faux…", elem_id="cf-comment")
+                        wrong = gr.Checkbox(label="Source erronée : un passage cité ne dit pas cela",
+                                            elem_id="cf-wrong")
+                        with gr.Row():
+                            up = gr.Button("👍 Réponse utile", elem_id="cf-up")
+                            down = gr.Button("👎 Réponse insatisfaisante", elem_id="cf-down")
+                        thanks = gr.Markdown(elem_id="cf-thanks")
+                    with gr.Accordion("Exporter la réponse (Markdown avec notes de bas de page)", open=False):
+                        markdown = gr.Textbox(label="Réponse en Markdown", lines=8, buttons=["copy"],
+                                              interactive=False, elem_id="cf-markdown")
+                        download = gr.DownloadButton("Télécharger (.md)", size="sm", elem_id="cf-download")
+                with gr.Column(scale=2, min_width=320, elem_id="cf-sources-column"):
+                    sources = gr.HTML(render.sources_html([]), elem_id="cf-sources")
             if settings.admin_password:
                 with gr.Tab("Administration", id="admin"):
                     gr.Markdown("Réservé à l'équipe : déposer des documents dans le corpus et suivre l'index. "

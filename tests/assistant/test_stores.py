@@ -13,7 +13,8 @@ from assistant.types import Chunk, Filters
 
 
 def chunk(i: int, text: str, **kw: object) -> Chunk:
-    base = dict(id=f"id{i}", text=text, source=f"d/f{i}.md", root="/corpus", title=f"T{i}")
+    base: dict[str, object] = {"id": f"id{i}", "text": text, "source": f"d/f{i}.md", "root": "/corpus",
+                               "title": f"T{i}"}
     base.update(kw)
     return Chunk(**base)  # type: ignore[arg-type]
 

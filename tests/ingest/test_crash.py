@@ -16,7 +16,7 @@ import pytest
 from assistant.settings import Settings
 from assistant.stores import make_store
 
-WORDS = "quartier contrat ville habitant conseil citoyen intercommunalité projet rénovation emploi".split()
+WORDS = ["quartier", "contrat", "ville", "habitant", "conseil", "citoyen", "intercommunalité", "projet", "rénovation", "emploi"]
 
 
 def make_corpus(root: Path, n: int) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -11,10 +10,9 @@ import pytest
 from assistant.errors import LoadError, NoTextError
 from assistant.types import Document
 from ingest.loaders import ENCODING_WARNING, SUFFIXES, load
+from tests.conftest import SHARED_CORPUS as CORPUS
+from tests.conftest import needs_corpus
 
-REPO = Path(__file__).resolve().parents[2]
-CORPUS = Path(os.environ.get("CARREFOUR_SHARED_DIR", REPO.parent / "shared")) / "corpus"
-needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"corpus partagé absent ({CORPUS})")
 CGCT_JSONL = CORPUS / "legi-cgct-2015/cgct_partie_legislative.jsonl"
 FOCUS_MD = CORPUS / "legi-cgct-2015/focus/03_cooperation_locale_intercommunalite.md"
 CGCT_ID = "code-general-des-collectivites-territoriales:Article {}"

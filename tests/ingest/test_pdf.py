@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import logging
-import os
 import re
 import unicodedata
 from itertools import pairwise
@@ -16,10 +15,9 @@ from assistant.errors import LoadError, NoTextError
 from assistant.types import Document
 from ingest.loaders import load
 from ingest.loaders.pdf import ARTICLE_LEVEL, drop_running_lines, heading_level
+from tests.conftest import SHARED_CORPUS as CORPUS
+from tests.conftest import needs_corpus
 
-REPO = Path(__file__).resolve().parents[2]
-CORPUS = Path(os.environ.get("CARREFOUR_SHARED_DIR", REPO.parent / "shared")) / "corpus"
-needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"corpus partagé absent ({CORPUS})")
 PDF = CORPUS / "pdf"
 LOIS = CORPUS / "legi-lois-non-codifiees"
 LOI_PDF = "loi-2014-173-programmation-ville-cohesion-urbaine.pdf"

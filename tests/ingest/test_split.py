@@ -1,3 +1,5 @@
+from itertools import pairwise
+
 from assistant.types import Document, Section
 from ingest.split import pack, split_document, units
 
@@ -29,7 +31,7 @@ def test_long_section_splits_on_sentences_with_overlap_and_never_straddles() -> 
     assert all(len(c.text) <= 300 for c in art1)
     assert all(c.end <= len(first) for c in art1)
     # consecutive pieces overlap, and each piece ends on a sentence end
-    assert all(a.end > b.start for a, b in zip(art1, art1[1:]))
+    assert all(a.end > b.start for a, b in pairwise(art1))
     assert all(c.text.endswith(".") for c in art1)
     assert [c.section for c in chunks if "suivant" in c.text] == ["Article 2"]
 
