@@ -74,10 +74,28 @@ def salient_words(question: str) -> list[str]:
             if any(ch.isdigit() for ch in w) or (len(w) > 1 and w.isupper()) or (i > 0 and w[:1].isupper())]
 
 
-def evidence(question: str, hits: Sequence[Hit], keyword: KeywordIndex | None = None, top: int = 3) -> float:
-    """How well the best passages cover the question: share of its content words (weighted by rarity
-    when the keyword index is given) found in one of them, halved for each name, number or acronym
-    that the corpus never mentions ("Sarcelles", "loi 3DS"): such questions are out of the corpus."""
+def evidence(
+    question: str,
+    hits: Sequence[Hit],
+    keyword: KeywordIndex | None = None,
+    similarity_range: tuple[float, float] | None = None,
+    dense_weight: float = 0.5,
+    top: int = 3,
+) -> float:
+    """How well the best passages answer the question, from 0 to 1. Words: share of its content words
+    (weighted by rarity when the keyword index is given) found in one of them, halved for each name,
+    number or acronym that the corpus never mentions ("Sarcelles", "loi 3DS"). Meaning: the best
+    cosine, scaled on the embedder's calibrated `similarity_range`, mixed in with `dense_weight`."""
+    lexical = _word_evidence(question, hits, keyword, top)
+    cosines = [h.dense_score for h in hits if h.dense_score is not None]
+    if similarity_range is None or not cosines or dense_weight == 0:
+        return lexical
+    low, high = similarity_range
+    semantic = min(1.0, max(0.0, (max(cosines) - low) / (high - low)))
+    return (1 - dense_weight) * lexical + dense_weight * semantic
+
+
+def _word_evidence(question: str, hits: Sequence[Hit], keyword: KeywordIndex | None, top: int) -> float:
     wanted = terms(question) - _ASKING
     if not wanted or not hits:
         return 0.0

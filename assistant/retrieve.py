@@ -76,7 +76,8 @@ class Retriever:
         ranked = sorted(scores, key=lambda i: -scores[i])
         missing = [i for i in ranked if i not in chunks]
         chunks.update((c.id, c) for c in self.store.get(missing))
-        return self._dedupe([Hit(chunk=chunks[i], score=scores[i]) for i in ranked if i in chunks], k)
+        hits = [Hit(chunk=chunks[i], score=scores[i], dense_score=dense_scores.get(i)) for i in ranked if i in chunks]
+        return self._dedupe(hits, k)
 
     @staticmethod
     def _dedupe(hits: list[Hit], k: int) -> list[Hit]:

@@ -70,7 +70,8 @@ class Assistant:
         started = time.perf_counter()
         hits = self.search(question, self.settings.answer_passages, filters, retrieval, history)
         retrieved = time.perf_counter()
-        score = answers.evidence(condense(question, history), hits, self.retriever.keyword)
+        score = answers.evidence(condense(question, history), hits, self.retriever.keyword,
+                                 self.embedder.similarity_range, self.settings.abstain_dense_weight)
         if score < self.settings.abstain_threshold or not hits:
             text, citations = answers.leads(hits)
             yield text

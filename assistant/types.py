@@ -101,6 +101,7 @@ class Hit:
     rank: int = 0
     also_in: tuple[str, ...] = ()  # other sources holding the same text
     duplicates: tuple[Chunk, ...] = ()
+    dense_score: float | None = None  # cosine similarity to the query, when vector search saw it
 
 
 @dataclass(frozen=True)

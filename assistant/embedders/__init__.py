@@ -15,6 +15,9 @@ class Embedder(Embeddings):
 
     id: str
     dim: int
+    # Cosines of a weak and of a strong query–passage match for this model, measured on the project's
+    # question set (evals/questions); None when not calibrated: abstention then relies on words only.
+    similarity_range: tuple[float, float] | None = None
 
 
 def _hash(settings: Settings) -> Embedder:

@@ -17,6 +17,7 @@ class CachedEmbedder(Embedder):
     def __init__(self, inner: Embedder, path: Path) -> None:
         self.inner = inner
         self.id = inner.id
+        self.similarity_range = inner.similarity_range
         self.path = path
         self._db: sqlite3.Connection | None = None
 

