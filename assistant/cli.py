@@ -1,4 +1,4 @@
-"""The `carrefour` command: ingest, status, search, ask, eval."""
+"""The `carrefour` command: ingest, status, search, ask, eval, serve, feedback."""
 
 from __future__ import annotations
 
