@@ -78,10 +78,6 @@ class Manifest:
         with self.db:
             self.db.execute("INSERT OR REPLACE INTO roots VALUES (?, ?)", (root, int(dirty)))
 
-    def is_dirty(self, root: str) -> bool:
-        row = self.db.execute("SELECT dirty FROM roots WHERE root = ?", (root,)).fetchone()
-        return bool(row and row[0])
-
     def dirty_roots(self) -> list[str]:
         return [r for (r,) in self.db.execute("SELECT root FROM roots WHERE dirty = 1")]
 
