@@ -116,8 +116,13 @@ class Ingestor:
                 scan = self._scan(manifest, targets(paths), excludes, pdf_password, report, dry_run)
                 if not dry_run:
                     self._write(manifest, scan, report)
-                    if scan.pending or scan.removed or not self._keyword_index_usable():
+                    dirty = manifest.dirty_roots()
+                    if scan.pending or scan.removed or dirty or not self._keyword_index_usable():
                         self.refresh_keyword_index()
+                    # Cleared only now: a crash before the keyword index is rebuilt leaves the roots
+                    # dirty, and the next run rebuilds it even when no file changed.
+                    for root in dirty:
+                        manifest.set_dirty(root, False)
                 report.documents = sum(r["documents"] for r in manifest.summary().values())
                 report.chunks = self.store.count()
                 report.seconds = round(time.perf_counter() - started, 3)
@@ -223,7 +228,6 @@ class Ingestor:
         for root in roots | set(manifest.dirty_roots()):
             orphans = self.store.ids(root) - manifest.chunk_ids(root)
             self.store.delete(orphans)
-            manifest.set_dirty(root, False)
 
     def _write_file(self, manifest: Manifest, item: Pending, bar) -> None:  # type: ignore[no-untyped-def]
         # New chunks are written before the old ones are deleted: a crash in between leaves

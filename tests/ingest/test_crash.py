@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from assistant.settings import Settings
-from assistant.stores import make_store
+from assistant.keyword import KeywordIndex
+from assistant.stores import collection_name, make_store
 
 WORDS = ["quartier", "contrat", "ville", "habitant", "conseil", "citoyen", "intercommunalité", "projet", "rénovation", "emploi"]
 
@@ -61,6 +62,8 @@ def state(data: Path) -> tuple[set[str], dict[str, list[str]]]:
         manifest = {p: sorted(json.loads(ids)) for p, ids in db.execute("SELECT path, chunk_ids FROM files")}
     ids = [c.id for c in store.chunks()]
     assert len(ids) == len(set(ids)) == store.count()
+    keyword = KeywordIndex.load(data / "keyword" / collection_name("hash-256"))
+    assert set(keyword.ids) == set(ids)  # the keyword index is in step with the store
     return set(ids), manifest
 
 

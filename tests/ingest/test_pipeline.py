@@ -192,3 +192,22 @@ def test_status_of_a_new_data_dir_writes_nothing(tmp_path: Path, capsys: pytest.
     status = json.loads(capsys.readouterr().out)
     assert (status["documents"], status["chunks"], status["roots"]) == (0, 0, {})
     assert not data.exists()
+
+
+class CrashBeforeKeywords(Ingestor):
+    def refresh_keyword_index(self) -> None:
+        raise RuntimeError("arrêt brutal")
+
+
+def test_keyword_index_is_rebuilt_after_a_crash_that_preceded_it(settings: Settings, memory_store: Store,
+                                                                  corpus: Path) -> None:
+    from assistant.keyword import KeywordIndex
+
+    run(settings, memory_store, [corpus])
+    (corpus / "nouveau.md").write_text("# Nouveau\n\nUn texte ajouté juste avant la panne.\n", encoding="utf-8")
+    with pytest.raises(RuntimeError):
+        CrashBeforeKeywords(settings, HashEmbedder(), memory_store, quiet=True).run([corpus])
+    ingestor = Ingestor(settings, HashEmbedder(), memory_store, quiet=True)
+    report = ingestor.run([corpus])  # nothing changed on disk since the crash
+    assert report.added == 0 and report.unchanged == 4
+    assert set(KeywordIndex.load(ingestor.keyword_dir()).ids) == memory_store.ids()
