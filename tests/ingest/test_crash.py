@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.settings import Settings
 from assistant.keyword import KeywordIndex
+from assistant.settings import Settings
 from assistant.stores import collection_name, make_store
 
 WORDS = ["quartier", "contrat", "ville", "habitant", "conseil", "citoyen", "intercommunalité", "projet", "rénovation", "emploi"]
