@@ -28,12 +28,13 @@ TIMEOUT = 15_000
 
 @pytest.fixture
 def page(server: str) -> Iterator:  # type: ignore[type-arg]
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=FLAGS)
         page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="fr-FR")
         page.set_default_timeout(TIMEOUT)
+        expect.set_options(timeout=TIMEOUT)  # expect() has its own 5 s default, short on a loaded machine
         dialogs: list[str] = []
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
         page.goto(server, wait_until="load")

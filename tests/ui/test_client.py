@@ -64,6 +64,7 @@ def test_cli_serve_binds_localhost(ui_assistant: object, ui_settings: Settings) 
     import os
     import subprocess
     import sys
+    import threading
     import time
 
     import httpx
@@ -76,6 +77,10 @@ def test_cli_serve_binds_localhost(ui_assistant: object, ui_settings: Settings) 
     proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "serve", "--port", str(port), "--data-dir",
                              str(ui_settings.data_dir)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True)
+    lines: list[str] = []
+    # The message is printed once launch() returns, which may be just after the page answers: read it as it comes.
+    reader = threading.Thread(target=lambda: lines.extend(proc.stdout or []), daemon=True)
+    reader.start()
     try:
         deadline = time.monotonic() + 40
         while time.monotonic() < deadline:
@@ -83,12 +88,17 @@ def test_cli_serve_binds_localhost(ui_assistant: object, ui_settings: Settings) 
                 page = httpx.get(f"http://127.0.0.1:{port}/", timeout=2)
                 break
             except httpx.HTTPError:
-                assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
+                assert proc.poll() is None, "".join(lines)
                 time.sleep(0.3)
         else:
             raise AssertionError("le serveur n'a pas démarré en 40 s")
         assert page.status_code == 200 and "Carrefour" in page.text
+        while time.monotonic() < deadline and not any("ouvrez" in line for line in lines):
+            time.sleep(0.1)
     finally:
         proc.terminate()
-        out, _ = proc.communicate(timeout=20)
-    assert f"ouvrez http://127.0.0.1:{port}" in out
+        proc.wait(timeout=20)
+        reader.join(timeout=5)
+        if proc.stdout:
+            proc.stdout.close()
+    assert any(f"ouvrez http://127.0.0.1:{port}" in line for line in lines)
