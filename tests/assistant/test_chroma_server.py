@@ -15,12 +15,7 @@ from assistant.embedders.hashing import HashEmbedder
 from assistant.settings import Settings
 from assistant.stores import make_store
 from ingest.pipeline import Ingestor
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.conftest import free_port
 
 
 @pytest.fixture

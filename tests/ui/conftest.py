@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import pytest
 from assistant.service import Assistant
 from assistant.settings import Settings
 from ingest.pipeline import Ingestor
+from tests.conftest import free_port
 
 PASSWORD = "mot-de-passe-de-test"
 # Gradio makes a new asyncio loop each time it builds a lock outside a running loop (gradio/utils.py
@@ -53,11 +53,6 @@ def ui_assistant(ui_settings: Settings) -> Assistant:
     assert not report.failed
     return assistant
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture

@@ -69,7 +69,7 @@ def test_cli_serve_binds_localhost(ui_assistant: object, ui_settings: Settings) 
 
     import httpx
 
-    from tests.ui.conftest import free_port
+    from tests.conftest import free_port
 
     port = free_port()
     env = {**os.environ, "CARREFOUR_EMBEDDER": "hash", "CARREFOUR_CORPUS_DIR": str(ui_settings.corpus_dir),
