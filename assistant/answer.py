@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from assistant.keyword import KeywordIndex
 from assistant.sentences import sentences
-from assistant.textfr import in_glossary, tokenize
+from assistant.textfr import equivalents, in_glossary, tokenize
 from assistant.types import Hit
 
 MAX_WORDS = 120
@@ -54,17 +54,27 @@ def terms(text: str) -> set[str]:
     return set(tokenize(text))
 
 
-def covered(wanted: set[str], found: set[str]) -> set[str]:
+def covered(wanted: set[str], found: set[str], synonyms: Sequence[tuple[frozenset[str], tuple[frozenset[str], ...]]] = ()
+            ) -> set[str]:
     """Question words present in `found`, a shared stem of 5 letters or more counting too:
-    "compose" / "composition", "intercommunal" / "intercommunalité"."""
+    "compose" / "composition", "intercommunal" / "intercommunalité"; and the words of an acronym or long
+    form (`synonyms`, from `equivalents`) when the passage says it the other way: "EPIC" / "établissement
+    public à caractère industriel et commercial"."""
     hit = wanted & found
     for t in wanted - hit:
         if len(t) >= 5 and any(len(f) >= 5 and (f.startswith(t) or t.startswith(f)) for f in found):
             hit.add(t)
+    for words, others in synonyms:
+        if any(other <= found for other in others):
+            hit |= words & wanted
     return hit
 
 
 _WORD = re.compile(r"[\w'’-]+")
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_MONEY = re.compile(r"\b(montants?|salaires?|gagnen?t?|gagner|euros?|rémunérations?|remunerations?|co[uû]ts?|"
+                    r"coûte|coute|prix|budgets?|taux|indemnités?|indemnites?)\b|€", re.IGNORECASE)
+_AMOUNT = re.compile(r"\d[\d\s.,]*\s*(€|euros?\b|%|pour cent)", re.IGNORECASE)
 
 
 def salient_words(question: str) -> list[str]:
@@ -109,7 +119,15 @@ def _word_evidence(question: str, hits: Sequence[Hit], keyword: KeywordIndex | N
             if tokens and not any(keyword.doc_freq(t) for t in tokens) and not in_glossary(word):
                 unknown += 1
     total = sum(weight.values())
-    best = max(sum(weight[t] for t in covered(wanted, terms(h.chunk.indexed_text))) / total for h in hits[:top])
+    synonyms = equivalents(question)
+    best = max(sum(weight[t] for t in covered(wanted, terms(h.chunk.indexed_text), synonyms)) / total
+               for h in hits[:top])
+    # A year asked about ("en 2024") that none of the passages mentions: they speak of another time.
+    shown = " ".join(f"{h.chunk.indexed_text} {h.chunk.date or ''}" for h in hits[:top])
+    unknown += sum(1 for year in set(_YEAR.findall(question)) if year not in shown)
+    # An amount or a rate asked for ("quel salaire", "taux de subvention") that no passage gives.
+    if _MONEY.search(question) and not any(_AMOUNT.search(h.chunk.text) for h in hits[:top]):
+        unknown += 1
     return best * 0.5**unknown
 
 

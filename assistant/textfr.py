@@ -200,6 +200,23 @@ def _contains(tokens: Sequence[str], phrase: tuple[str, ...]) -> bool:
     return any(tuple(tokens[i : i + n]) == phrase for i in range(len(tokens) - n + 1))
 
 
+def equivalents(query: str) -> list[tuple[frozenset[str], tuple[frozenset[str], ...]]]:
+    """For each glossary key or long form found in `query`: its stemmed words, and the word sets of the
+    other ways of saying it. "ANRU" → ({anru}, ({agenc, national, renov, urbain},))."""
+    tokens = tokenize(query)
+    words = _WORDS.tokenize(query)
+    out = []
+    for entry in _glossary():
+        key = frozenset(tokenize(entry.key))
+        forms = tuple(frozenset(form_tokens) for _, form_tokens in entry.expansions)
+        if key and _contains(tokens if entry.stemmed_key else words, entry.key_tokens):
+            out.append((key, forms))
+        for _, form_tokens in entry.expansions:
+            if key and _contains(tokens, form_tokens):
+                out.append((frozenset(form_tokens), (key,)))
+    return out
+
+
 def expand_query(query: str) -> str:
     """`query` followed by the glossary's long forms of the acronyms it contains ("QPV" → "quartier prioritaire
     de la politique de la ville"), and by the acronym of a long form it contains. Only whole words match, whatever

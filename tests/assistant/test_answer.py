@@ -21,6 +21,28 @@ def test_word_evidence_penalises_names_the_corpus_lacks() -> None:
     assert A.evidence("conseil citoyen", []) == 0.0
 
 
+def test_an_acronym_is_covered_by_its_long_form_and_back() -> None:
+    anru = hit("L'Agence nationale pour la rénovation urbaine est un établissement public à caractère "
+               "industriel et commercial.")
+    assert A.evidence("L'ANRU est-elle un EPIC ?", [anru]) == 1.0
+    assert A.evidence("L'Agence nationale pour la rénovation urbaine est-elle un EPIC ?",
+                      [hit("L'ANRU est un EPIC.")]) == 1.0
+    assert A.evidence("L'ANRU est-elle un EPIC ?", [hit("L'ANRU est un établissement public.")]) < 1.0
+
+
+def test_a_year_the_passages_never_mention_halves_the_evidence() -> None:
+    question = "Comment est composé le conseil citoyen en 2024 ?"
+    assert A.evidence(question, [hit()]) < 0.5  # "2024" missing from the words, then halved
+    assert A.evidence(question, [hit(f"{PASSAGE} Mis à jour en 2024.")]) == 1.0
+
+
+def test_an_amount_asked_for_needs_an_amount_in_the_passages() -> None:
+    question = "Quel est le montant de l'indemnité du conseil citoyen ?"
+    without = A.evidence(question, [hit()])
+    with_amount = A.evidence(question, [hit(f"{PASSAGE} L'indemnité du conseil citoyen est de 150 euros.")])
+    assert without < 0.5 * with_amount + 1e-9 and with_amount > 0.5
+
+
 def test_dense_similarity_mixes_in_only_when_calibrated() -> None:
     question = "Comment est composé le conseil citoyen ?"
     assert A.evidence(question, [hit(dense=0.5)], similarity_range=None) == 1.0
