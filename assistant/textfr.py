@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
@@ -200,20 +200,29 @@ def _contains(tokens: Sequence[str], phrase: tuple[str, ...]) -> bool:
     return any(tuple(tokens[i : i + n]) == phrase for i in range(len(tokens) - n + 1))
 
 
+def _found(query: str) -> Iterator[tuple[_Entry, bool, list[str]]]:
+    """Glossary entries whose key (True) or else one of whose long forms (False) `query` contains,
+    with the query's stemmed tokens."""
+    tokens = tokenize(query)
+    words = _WORDS.tokenize(query)
+    for entry in _glossary():
+        if _contains(tokens if entry.stemmed_key else words, entry.key_tokens):
+            yield entry, True, tokens
+        elif any(_contains(tokens, form_tokens) for _, form_tokens in entry.expansions):
+            yield entry, False, tokens
+
+
 def equivalents(query: str) -> list[tuple[frozenset[str], tuple[frozenset[str], ...]]]:
     """For each glossary key or long form found in `query`: its stemmed words, and the word sets of the
     other ways of saying it. "ANRU" → ({anru}, ({agenc, national, renov, urbain},))."""
-    tokens = tokenize(query)
-    words = _WORDS.tokenize(query)
     out = []
-    for entry in _glossary():
+    for entry, by_key, tokens in _found(query):
         key = frozenset(tokenize(entry.key))
-        forms = tuple(frozenset(form_tokens) for _, form_tokens in entry.expansions)
-        if key and _contains(tokens if entry.stemmed_key else words, entry.key_tokens):
-            out.append((key, forms))
-        for _, form_tokens in entry.expansions:
-            if key and _contains(tokens, form_tokens):
-                out.append((frozenset(form_tokens), (key,)))
+        forms = [frozenset(form_tokens) for _, form_tokens in entry.expansions]
+        if by_key:
+            out.append((key, tuple(forms)))
+        else:
+            out += [(form, (key,)) for form in forms if form <= set(tokens)]
     return out
 
 
@@ -221,13 +230,11 @@ def expand_query(query: str) -> str:
     """`query` followed by the glossary's long forms of the acronyms it contains ("QPV" → "quartier prioritaire
     de la politique de la ville"), and by the acronym of a long form it contains. Only whole words match, whatever
     their case and accents; long forms and keys of several words also match in the plural."""
-    tokens = tokenize(query)
-    words = _WORDS.tokenize(query)
     added: list[str] = []
-    for entry in _glossary():
-        if _contains(tokens if entry.stemmed_key else words, entry.key_tokens):
+    for entry, by_key, tokens in _found(query):
+        if by_key:
             added += [form for form, form_tokens in entry.expansions if not _contains(tokens, form_tokens)]
-        elif any(_contains(tokens, form_tokens) for _, form_tokens in entry.expansions):
+        else:
             added.append(entry.key)
     if not added:
         return query
