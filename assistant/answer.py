@@ -72,8 +72,10 @@ def covered(wanted: set[str], found: set[str], synonyms: Sequence[tuple[frozense
 
 _WORD = re.compile(r"[\w'’-]+")
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
-_MONEY = re.compile(r"\b(montants?|salaires?|gagnen?t?|gagner|euros?|rémunérations?|remunerations?|co[uû]ts?|"
-                    r"coûte|coute|prix|budgets?|taux|indemnités?|indemnites?)\b|€", re.IGNORECASE)
+# Words that ask for an amount; not "budget" nor "indemnité": "le budget participatif", "les indemnités
+# sont-elles imposables" ask something else.
+_MONEY = re.compile(r"\b(montants?|salaires?|gagnen?t?|gagner|euros?|co[uû]ts?|co[uû]tent|co[uû]te|taux)\b|€",
+                    re.IGNORECASE)
 _AMOUNT = re.compile(r"\d[\d\s.,]*\s*(€|euros?\b|%|pour cent)", re.IGNORECASE)
 
 

@@ -41,6 +41,8 @@ def test_an_amount_asked_for_needs_an_amount_in_the_passages() -> None:
     without = A.evidence(question, [hit()])
     with_amount = A.evidence(question, [hit(f"{PASSAGE} L'indemnité du conseil citoyen est de 150 euros.")])
     assert without < 0.5 * with_amount + 1e-9 and with_amount > 0.5
+    budget = hit("Le budget participatif finance des projets votés par les habitants.")
+    assert A.evidence("Que finance le budget participatif ?", [budget]) == 1.0  # a budget, not an amount
 
 
 def test_dense_similarity_mixes_in_only_when_calibrated() -> None:
