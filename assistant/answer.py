@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from assistant.keyword import KeywordIndex
 from assistant.sentences import sentences
-from assistant.textfr import equivalents, in_glossary, tokenize
+from assistant.textfr import Equivalent, equivalents, in_glossary, tokenize
 from assistant.types import Hit
 
 MAX_WORDS = 120
@@ -54,8 +54,7 @@ def terms(text: str) -> set[str]:
     return set(tokenize(text))
 
 
-def covered(wanted: set[str], found: set[str], synonyms: Sequence[tuple[frozenset[str], tuple[frozenset[str], ...]]] = ()
-            ) -> set[str]:
+def covered(wanted: set[str], found: set[str], synonyms: Sequence[Equivalent] = ()) -> set[str]:
     """Question words present in `found`, a shared stem of 5 letters or more counting too:
     "compose" / "composition", "intercommunal" / "intercommunalité"; and the words of an acronym or long
     form (`synonyms`, from `equivalents`) when the passage says it the other way: "EPIC" / "établissement

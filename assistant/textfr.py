@@ -212,10 +212,14 @@ def _found(query: str) -> Iterator[tuple[_Entry, bool, list[str]]]:
             yield entry, False, tokens
 
 
-def equivalents(query: str) -> list[tuple[frozenset[str], tuple[frozenset[str], ...]]]:
+# Stemmed words of a way of saying something, and the word sets of the other ways of saying it.
+Equivalent = tuple[frozenset[str], tuple[frozenset[str], ...]]
+
+
+def equivalents(query: str) -> list[Equivalent]:
     """For each glossary key or long form found in `query`: its stemmed words, and the word sets of the
     other ways of saying it. "ANRU" → ({anru}, ({agenc, national, renov, urbain},))."""
-    out = []
+    out: list[Equivalent] = []
     for entry, by_key, tokens in _found(query):
         key = frozenset(tokenize(entry.key))
         forms = [frozenset(form_tokens) for _, form_tokens in entry.expansions]
