@@ -106,15 +106,21 @@ def evidence(
     return (1 - dense_weight) * lexical + dense_weight * semantic
 
 
+def rarity(words: set[str], keyword: KeywordIndex | None) -> dict[str, float]:
+    """Weight of each word: its inverse document frequency in the index, or 1 without one."""
+    if keyword is None or not len(keyword):
+        return {t: 1.0 for t in words}
+    n = len(keyword)
+    return {t: math.log(1 + n / max(1, keyword.doc_freq(t))) for t in words}
+
+
 def _word_evidence(question: str, hits: Sequence[Hit], keyword: KeywordIndex | None, top: int) -> float:
     wanted = terms(question) - _ASKING
     if not wanted or not hits:
         return 0.0
-    weight = {t: 1.0 for t in wanted}
+    weight = rarity(wanted, keyword)
     unknown = 0
     if keyword is not None and len(keyword):
-        n = len(keyword)
-        weight = {t: math.log(1 + n / max(1, keyword.doc_freq(t))) for t in wanted}
         for word in salient_words(question):
             tokens = keyword.correct(tokenize(word))
             if tokens and not any(keyword.doc_freq(t) for t in tokens) and not in_glossary(word):
@@ -175,21 +181,21 @@ def extractive(
     """The few sentences of the top passages that best cover the question (words weighted by rarity),
     in reading order; a question of quantity or date prefers sentences that hold a number."""
     wanted = terms(question)
-    weight = {t: 1.0 for t in wanted}
-    if keyword is not None and len(keyword):
-        weight = {t: math.log(1 + len(keyword) / max(1, keyword.doc_freq(t))) for t in wanted}
+    weight = rarity(wanted, keyword)
+    synonyms = equivalents(question)
     total = sum(weight.values()) or 1.0
     wants_number = bool(_QUANTITY.search(question))
     scored: list[tuple[float, int, int, str]] = []
     for rank, hit in enumerate(hits[:passages]):
         prior = 1.0 / (1.0 + 0.25 * rank)
-        context = terms(f"{hit.chunk.title} {hit.chunk.section or ''}")
+        context = covered(wanted, terms(f"{hit.chunk.title} {hit.chunk.section or ''}"), synonyms)
         for pos, sentence in enumerate(units(hit.chunk.text)):
             words = terms(sentence)
             if len(sentence) < 25 or not words:
                 continue
+            found = covered(wanted, words, synonyms)
             # words of the heading count half: "Article 7" already says what the sentence is about
-            score = sum(weight[t] * (1.0 if t in words else 0.5 if t in context else 0.0) for t in wanted) / total
+            score = sum(weight[t] * (1.0 if t in found else 0.5 if t in context else 0.0) for t in wanted) / total
             if wants_number and _NUMBER.search(sentence):
                 score *= 1.3
             scored.append((score * prior, rank, pos, sentence))

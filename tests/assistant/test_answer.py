@@ -69,6 +69,14 @@ def test_extractive_prefers_numbers_for_quantity_questions_and_cites_them() -> N
     assert all(s.text in PASSAGE for s in sentences)
 
 
+def test_extractive_finds_the_sentence_that_spells_the_acronym_out() -> None:
+    passage = hit("Il est obligatoire pour la commune de signer le contrat de ville du QPV. "
+                  "Un conseil local de sécurité et de prévention de la délinquance est créé dans les communes "
+                  "de plus de 10 000 habitants et celles qui comprennent un quartier prioritaire.")
+    text, _, _ = A.extractive("CLSPD obligatoire si la commune a un QPV ?", [passage])
+    assert "10 000 habitants" in text, text
+
+
 def test_list_introduction_stays_with_its_items() -> None:
     units = A.units("Les conditions sont :\n- avoir trente ans ;\n- résider dans le quartier.")
     assert units[0].startswith("Les conditions sont :") and "trente ans" in units[0]
