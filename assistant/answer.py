@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from assistant.keyword import KeywordIndex
 from assistant.sentences import sentences
-from assistant.textfr import Equivalent, equivalents, in_glossary, tokenize
+from assistant.textfr import Equivalent, contains, equivalents, in_glossary, tokenize
 from assistant.types import Hit
 
 MAX_WORDS = 120
@@ -54,17 +54,18 @@ def terms(text: str) -> set[str]:
     return set(tokenize(text))
 
 
-def covered(wanted: set[str], found: set[str], synonyms: Sequence[Equivalent] = ()) -> set[str]:
-    """Question words present in `found`, a shared stem of 5 letters or more counting too:
+def covered(wanted: set[str], tokens: Sequence[str], synonyms: Sequence[Equivalent] = ()) -> set[str]:
+    """Question words present in a passage's `tokens` (from `tokenize`), a shared stem of 5 letters or more counting too:
     "compose" / "composition", "intercommunal" / "intercommunalité"; and the words of an acronym or long
-    form (`synonyms`, from `equivalents`) when the passage says it the other way: "EPIC" / "établissement
-    public à caractère industriel et commercial"."""
+    form (`synonyms`, from `equivalents`) when the passage says it the other way, as a whole phrase:
+    "EPIC" / "établissement public à caractère industriel et commercial"."""
+    found = set(tokens)
     hit = wanted & found
     for t in wanted - hit:
         if len(t) >= 5 and any(len(f) >= 5 and (f.startswith(t) or t.startswith(f)) for f in found):
             hit.add(t)
     for words, others in synonyms:
-        if any(other <= found for other in others):
+        if any(contains(tokens, other, slack=2) for other in others):
             hit |= words & wanted
     return hit
 
@@ -127,7 +128,7 @@ def _word_evidence(question: str, hits: Sequence[Hit], keyword: KeywordIndex | N
                 unknown += 1
     total = sum(weight.values())
     synonyms = equivalents(question)
-    best = max(sum(weight[t] for t in covered(wanted, terms(h.chunk.indexed_text), synonyms)) / total
+    best = max(sum(weight[t] for t in covered(wanted, tokenize(h.chunk.indexed_text), synonyms)) / total
                for h in hits[:top])
     # A year asked about ("en 2024") that none of the passages mentions: they speak of another time.
     shown = " ".join(f"{h.chunk.indexed_text} {h.chunk.date or ''}" for h in hits[:top])
@@ -164,11 +165,19 @@ _NUMBER = re.compile(r"\d|\b(un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|di
                      r"quarante|cinquante|cent|mille|million|moitié|tiers|quart)\b", re.IGNORECASE)
 
 
+# A sentence opening on one of these words needs the one before it to be understood.
+_ANAPHORA = re.compile(r"^(il|elle|ils|elles|celui-ci|celle-ci|ceux-ci|celles-ci|ce dernier|cette dernière|"
+                       r"ces derniers|ces dernières|son|sa|ses|leur|leurs|à cet effet|dans ce cas|de plus|en outre)\b",
+                       re.IGNORECASE)
+
+
 def units(text: str) -> list[str]:
-    """Sentences, a list's introduction ("… :") kept with its items so that neither is quoted alone."""
+    """Sentences, a list's introduction ("… :") kept with its items and a sentence that opens on a pronoun
+    ("Elle passe avec eux…") with the one before it, so that none is quoted where it means nothing."""
     out: list[str] = []
     for sentence in sentences(text):
-        if out and out[-1].endswith(":") and len(out[-1]) + len(sentence) < 500:
+        joined = len(out[-1]) + len(sentence) if out else 0
+        if out and (out[-1].endswith(":") and joined < 500 or _ANAPHORA.match(sentence) and joined < 300):
             out[-1] = f"{out[-1]} {sentence}"
         else:
             out.append(sentence)
@@ -188,12 +197,12 @@ def extractive(
     scored: list[tuple[float, int, int, str]] = []
     for rank, hit in enumerate(hits[:passages]):
         prior = 1.0 / (1.0 + 0.25 * rank)
-        context = covered(wanted, terms(f"{hit.chunk.title} {hit.chunk.section or ''}"), synonyms)
+        context = covered(wanted, tokenize(f"{hit.chunk.title} {hit.chunk.section or ''}"), synonyms)
         for pos, sentence in enumerate(units(hit.chunk.text)):
-            words = terms(sentence)
-            if len(sentence) < 25 or not words:
+            tokens = tokenize(sentence)
+            if len(sentence) < 25 or not tokens:
                 continue
-            found = covered(wanted, words, synonyms)
+            found = covered(wanted, tokens, synonyms)
             # words of the heading count half: "Article 7" already says what the sentence is about
             score = sum(weight[t] * (1.0 if t in found else 0.5 if t in context else 0.0) for t in wanted) / total
             if wants_number and _NUMBER.search(sentence):

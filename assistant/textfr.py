@@ -195,9 +195,21 @@ def in_glossary(word: str) -> bool:
     return any(not e.stemmed_key and e.key_tokens == words for e in _glossary())
 
 
-def _contains(tokens: Sequence[str], phrase: tuple[str, ...]) -> bool:
+def contains(tokens: Sequence[str], phrase: tuple[str, ...], slack: int = 0) -> bool:
+    """`phrase` in `tokens`, in order, with at most `slack` other words inserted: with 2, "établissement
+    public national à caractère industriel" holds "établissement public à caractère industriel"."""
     n = len(phrase)
-    return any(tuple(tokens[i : i + n]) == phrase for i in range(len(tokens) - n + 1))
+    if not slack:
+        return any(tuple(tokens[i : i + n]) == phrase for i in range(len(tokens) - n + 1))
+    for i, token in enumerate(tokens):
+        if n and token == phrase[0]:
+            window, j = tokens[i + 1 : i + n + slack], 1
+            for word in window:
+                if j < n and word == phrase[j]:
+                    j += 1
+            if j == n:
+                return True
+    return False
 
 
 def _found(query: str) -> Iterator[tuple[_Entry, bool, list[str]]]:
@@ -206,27 +218,27 @@ def _found(query: str) -> Iterator[tuple[_Entry, bool, list[str]]]:
     tokens = tokenize(query)
     words = _WORDS.tokenize(query)
     for entry in _glossary():
-        if _contains(tokens if entry.stemmed_key else words, entry.key_tokens):
+        if contains(tokens if entry.stemmed_key else words, entry.key_tokens):
             yield entry, True, tokens
-        elif any(_contains(tokens, form_tokens) for _, form_tokens in entry.expansions):
+        elif any(contains(tokens, form_tokens) for _, form_tokens in entry.expansions):
             yield entry, False, tokens
 
 
-# Stemmed words of a way of saying something, and the word sets of the other ways of saying it.
-Equivalent = tuple[frozenset[str], tuple[frozenset[str], ...]]
+# Stemmed words of a way of saying something, and the stemmed phrases of the other ways of saying it.
+Equivalent = tuple[frozenset[str], tuple[tuple[str, ...], ...]]
 
 
 def equivalents(query: str) -> list[Equivalent]:
-    """For each glossary key or long form found in `query`: its stemmed words, and the word sets of the
-    other ways of saying it. "ANRU" → ({anru}, ({agenc, national, renov, urbain},))."""
+    """For each glossary key or long form found in `query`: its stemmed words, and the stemmed phrases of
+    the other ways of saying it. "ANRU" → ({anru}, ((agenc, national, renov, urbain),))."""
     out: list[Equivalent] = []
     for entry, by_key, tokens in _found(query):
-        key = frozenset(tokenize(entry.key))
-        forms = [frozenset(form_tokens) for _, form_tokens in entry.expansions]
+        key = tuple(tokenize(entry.key))
+        forms = [form_tokens for _, form_tokens in entry.expansions]
         if by_key:
-            out.append((key, tuple(forms)))
+            out.append((frozenset(key), tuple(forms)))
         else:
-            out += [(form, (key,)) for form in forms if form <= set(tokens)]
+            out += [(frozenset(form), (key,)) for form in forms if contains(tokens, form)]
     return out
 
 
@@ -237,7 +249,7 @@ def expand_query(query: str) -> str:
     added: list[str] = []
     for entry, by_key, tokens in _found(query):
         if by_key:
-            added += [form for form, form_tokens in entry.expansions if not _contains(tokens, form_tokens)]
+            added += [form for form, form_tokens in entry.expansions if not contains(tokens, form_tokens)]
         else:
             added.append(entry.key)
     if not added:

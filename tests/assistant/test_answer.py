@@ -28,6 +28,10 @@ def test_an_acronym_is_covered_by_its_long_form_and_back() -> None:
     assert A.evidence("L'Agence nationale pour la rénovation urbaine est-elle un EPIC ?",
                       [hit("L'ANRU est un EPIC.")]) == 1.0
     assert A.evidence("L'ANRU est-elle un EPIC ?", [hit("L'ANRU est un établissement public.")]) < 1.0
+    # the long form must stand as a phrase (two inserted words at most), not as scattered words
+    national = hit("L'ANRU est un établissement public national à caractère industriel et commercial.")
+    assert A.evidence("L'ANRU est-elle un EPIC ?", [national]) == 1.0
+    assert A.evidence("La DPV c'est quoi ?", [hit("Le préfet de département est son délégué territorial.")]) == 0.0
 
 
 def test_a_year_the_passages_never_mention_halves_the_evidence() -> None:
@@ -80,3 +84,10 @@ def test_extractive_finds_the_sentence_that_spells_the_acronym_out() -> None:
 def test_list_introduction_stays_with_its_items() -> None:
     units = A.units("Les conditions sont :\n- avoir trente ans ;\n- résider dans le quartier.")
     assert units[0].startswith("Les conditions sont :") and "trente ans" in units[0]
+
+
+def test_a_sentence_opening_on_a_pronoun_stays_with_the_one_before() -> None:
+    units = A.units("L'ANRU finance les projets. Elle passe avec eux des conventions pluriannuelles. "
+                    "Le préfet est son délégué territorial.")
+    assert units == ["L'ANRU finance les projets. Elle passe avec eux des conventions pluriannuelles.",
+                     "Le préfet est son délégué territorial."]
