@@ -55,8 +55,8 @@ def terms(text: str) -> set[str]:
 
 
 def covered(wanted: set[str], tokens: Sequence[str], synonyms: Sequence[Equivalent] = ()) -> set[str]:
-    """Question words present in a passage's `tokens` (from `tokenize`), a shared stem of 5 letters or more counting too:
-    "compose" / "composition", "intercommunal" / "intercommunalité"; and the words of an acronym or long
+    """Question words present in a passage's `tokens` (from `tokenize`), a shared stem of 5 letters or
+    more counting too: "compose" / "composition", "intercommunal" / "intercommunalité"; and the words of an acronym or long
     form (`synonyms`, from `equivalents`) when the passage says it the other way, as a whole phrase:
     "EPIC" / "établissement public à caractère industriel et commercial"."""
     found = set(tokens)
@@ -96,7 +96,8 @@ def evidence(
 ) -> float:
     """How well the best passages answer the question, from 0 to 1. Words: share of its content words
     (weighted by rarity when the keyword index is given) found in one of them, halved for each name,
-    number or acronym that the corpus never mentions ("Sarcelles", "loi 3DS"). Meaning: the best
+    number or acronym that the corpus never mentions ("Sarcelles", "loi 3DS"), for each year asked about
+    that they never mention, and for an amount asked for that none of them gives. Meaning: the best
     cosine, scaled on the embedder's calibrated `similarity_range`, mixed in with `dense_weight`."""
     lexical = _word_evidence(question, hits, keyword, top)
     cosines = [h.dense_score for h in hits if h.dense_score is not None]

@@ -199,12 +199,10 @@ def contains(tokens: Sequence[str], phrase: tuple[str, ...], slack: int = 0) -> 
     """`phrase` in `tokens`, in order, with at most `slack` other words inserted: with 2, "établissement
     public national à caractère industriel" holds "établissement public à caractère industriel"."""
     n = len(phrase)
-    if not slack:
-        return any(tuple(tokens[i : i + n]) == phrase for i in range(len(tokens) - n + 1))
     for i, token in enumerate(tokens):
         if n and token == phrase[0]:
-            window, j = tokens[i + 1 : i + n + slack], 1
-            for word in window:
+            j = 1
+            for word in tokens[i + 1 : i + n + slack]:
                 if j < n and word == phrase[j]:
                     j += 1
             if j == n:

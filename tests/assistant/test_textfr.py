@@ -7,7 +7,7 @@ from importlib.resources import files
 
 import pytest
 
-from assistant.textfr import STOP_WORDS, Analyzer, expand_query, fold, tokenize
+from assistant.textfr import STOP_WORDS, Analyzer, contains, expand_query, fold, tokenize
 
 
 def test_fold() -> None:
@@ -127,3 +127,11 @@ def test_glossary_entries_are_usable() -> None:
     for key, forms in entries.items():
         assert tokenize(key), f"{key} : la clé ne donne aucun mot (mot vide ?)"
         assert forms and all(isinstance(f, str) and tokenize(f) for f in forms), key
+
+
+def test_contains_a_phrase_in_order_with_some_slack() -> None:
+    tokens = tokenize("L'ANRU est un établissement public national à caractère industriel et commercial")
+    epic = tuple(tokenize("établissement public à caractère industriel et commercial"))
+    assert not contains(tokens, epic) and contains(tokens, epic, slack=2)
+    assert not contains(tokenize("le préfet est son délégué"), tuple(tokenize("délégué du préfet")), slack=2)
+    assert contains(tokenize("le délégué du préfet"), tuple(tokenize("délégué du préfet")))
