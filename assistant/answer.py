@@ -166,17 +166,25 @@ _NUMBER = re.compile(r"\d|\b(un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|di
                      r"quarante|cinquante|cent|mille|million|moitié|tiers|quart)\b", re.IGNORECASE)
 
 
+_PARAGRAPH = re.compile(r"\n[ \t]*\n")
 # A sentence opening on one of these words needs the one before it to be understood.
 _ANAPHORA = re.compile(r"^(il|elle|ils|elles|celui-ci|celle-ci|ceux-ci|celles-ci|ce dernier|cette dernière|"
                        r"ces derniers|ces dernières|son|sa|ses|leur|leurs|à cet effet|dans ce cas|de plus|en outre)\b",
                        re.IGNORECASE)
 
 
+def _is_heading(text: str) -> bool:
+    """A title in capitals ("RÈGLEMENT GÉNÉRAL DE L'AGENCE…") says what follows, it answers nothing."""
+    letters = [c for c in text if c.isalpha()]
+    return sum(c.isupper() for c in letters) > 0.6 * len(letters)
+
+
 def units(text: str) -> list[str]:
     """Sentences, a list's introduction ("… :") kept with its items and a sentence that opens on a pronoun
     ("Elle passe avec eux…") with the one before it, so that none is quoted where it means nothing."""
     out: list[str] = []
-    for sentence in sentences(text):
+    # a blank line ends a sentence too: a heading ("Préambule") is not the start of the paragraph below
+    for sentence in (s for paragraph in _PARAGRAPH.split(text) for s in sentences(paragraph)):
         joined = len(out[-1]) + len(sentence) if out else 0
         if out and (out[-1].endswith(":") and joined < 500 or _ANAPHORA.match(sentence) and joined < 300):
             out[-1] = f"{out[-1]} {sentence}"
@@ -201,7 +209,7 @@ def extractive(
         context = covered(wanted, tokenize(f"{hit.chunk.title} {hit.chunk.section or ''}"), synonyms)
         for pos, sentence in enumerate(units(hit.chunk.text)):
             tokens = tokenize(sentence)
-            if len(sentence) < 25 or not tokens:
+            if len(sentence) < 25 or not tokens or _is_heading(sentence):
                 continue
             found = covered(wanted, tokens, synonyms)
             # words of the heading count half: "Article 7" already says what the sentence is about

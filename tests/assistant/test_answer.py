@@ -86,6 +86,14 @@ def test_list_introduction_stays_with_its_items() -> None:
     assert units[0].startswith("Les conditions sont :") and "trente ans" in units[0]
 
 
+def test_headings_are_neither_glued_to_the_paragraph_nor_quoted() -> None:
+    text = ("RÈGLEMENT GÉNÉRAL DE L'AGENCE NATIONALE POUR LA RÉNOVATION URBAINE\n\nPréambule\n\n"
+            "L'Agence nationale pour la rénovation urbaine finance les projets de renouvellement urbain.")
+    assert A.units(text)[-1].startswith("L'Agence nationale")
+    answer, _, sentences = A.extractive("Que fait l'Agence nationale pour la rénovation urbaine ?", [hit(text)])
+    assert [s.text for s in sentences] == [A.units(text)[-1]], answer
+
+
 def test_a_sentence_opening_on_a_pronoun_stays_with_the_one_before() -> None:
     units = A.units("L'ANRU finance les projets. Elle passe avec eux des conventions pluriannuelles. "
                     "Le préfet est son délégué territorial.")
