@@ -129,8 +129,9 @@ class KeywordIndex:
             for word in self._bm25.vocab_dict:
                 if word.isalpha():
                     self._by_initial.setdefault(word[0], []).append(word)
-        found = difflib.get_close_matches(token, self._by_initial.get(token[0], []), n=1, cutoff=0.85)
-        return found[0] if found else None
+        found = difflib.get_close_matches(token, self._by_initial.get(token[0], []), n=5, cutoff=0.85)
+        # the fewest edits wins, two swapped letters counting as one: "territori" is "territoir", not "territorial"
+        return min(found, key=lambda word: edits(token, word)) if found else None
 
     def _mask(self, filters: Filters) -> np.ndarray:
         """`Filters.accepts` over the stored kind / year / folder of every chunk."""
@@ -230,3 +231,17 @@ def _fsync(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def edits(a: str, b: str) -> int:
+    """Edit distance where swapping two neighbouring letters counts as one edit (Damerau, restricted)."""
+    rows = [list(range(len(b) + 1))]
+    for i, ca in enumerate(a, start=1):
+        row = [i]
+        for j, cb in enumerate(b, start=1):
+            cost = min(rows[-1][j] + 1, row[j - 1] + 1, rows[-1][j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cost = min(cost, rows[-2][j - 2] + 1)
+            row.append(cost)
+        rows.append(row)
+    return rows[-1][-1]
