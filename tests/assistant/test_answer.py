@@ -40,6 +40,19 @@ def test_a_year_the_passages_never_mention_halves_the_evidence() -> None:
     assert A.evidence(question, [hit(f"{PASSAGE} Mis à jour en 2024.")]) == 1.0
 
 
+def test_the_present_asked_of_old_passages_halves_the_evidence() -> None:
+    import datetime as dt
+    from dataclasses import replace
+
+    question = "Comment est composé le conseil citoyen actuellement ?"
+    old, recent = hit(), hit()
+    old = replace(old, chunk=replace(old.chunk, date="2015-05-01"))
+    recent = replace(recent, chunk=replace(recent.chunk, date=f"{dt.date.today().year}-01-15"))
+    assert A.evidence(question, [old]) == 0.5 * A.evidence(question, [recent]) > 0
+    assert A.evidence("Comment est composé le conseil citoyen ?", [old]) == 1.0
+    assert A.evidence(question, [old, hit()]) == A.evidence(question, [recent])  # undated: might be recent
+
+
 def test_an_amount_asked_for_needs_an_amount_in_the_passages() -> None:
     question = "Quel est le montant de l'indemnité du conseil citoyen ?"
     without = A.evidence(question, [hit()])
