@@ -242,7 +242,7 @@ def extractive(
     out: list[AnswerSentence] = []
     for _, rank, _, sentence in chosen:
         n = numbers.setdefault(rank, len(numbers) + 1)
-        out.append(AnswerSentence(sentence, (n,), True, 1.0))
+        out.append(AnswerSentence(sentence.lstrip("-–•* "), (n,), True, 1.0))  # a list item reads as a sentence
     citations = [Citation(n, hits[rank]) for rank, n in numbers.items()]
     text = " ".join(f"{s.text} [{s.citations[0]}]" for s in out)
     note = date_note([c.hit for c in citations])

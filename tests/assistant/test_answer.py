@@ -107,6 +107,12 @@ def test_headings_are_neither_glued_to_the_paragraph_nor_quoted() -> None:
     assert [s.text for s in sentences] == [A.units(text)[-1]], answer
 
 
+def test_a_list_item_is_quoted_without_its_dash() -> None:
+    items = hit("- les syndicats de communes, sans fiscalité propre ;\n- les EPCI à fiscalité propre, qui lèvent l'impôt.")
+    _, _, sentences = A.extractive("Quels EPCI lèvent l'impôt ?", [items])
+    assert sentences[0].text == "les EPCI à fiscalité propre, qui lèvent l'impôt."
+
+
 def test_a_sentence_opening_on_a_pronoun_stays_with_the_one_before() -> None:
     units = A.units("L'ANRU finance les projets. Elle passe avec eux des conventions pluriannuelles. "
                     "Le préfet est son délégué territorial.")
