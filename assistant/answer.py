@@ -57,9 +57,9 @@ def terms(text: str) -> set[str]:
 
 def covered(wanted: set[str], tokens: Sequence[str], synonyms: Sequence[Equivalent] = ()) -> set[str]:
     """Question words present in a passage's `tokens` (from `tokenize`), a shared stem of 5 letters or
-    more counting too: "compose" / "composition", "intercommunal" / "intercommunalité"; and the words of an acronym or long
-    form (`synonyms`, from `equivalents`) when the passage says it the other way, as a whole phrase:
-    "EPIC" / "établissement public à caractère industriel et commercial"."""
+    more counting too: "compose" / "composition", "intercommunal" / "intercommunalité"; and the words of
+    an acronym or long form (`synonyms`, from `equivalents`) when the passage says it the other way, as a
+    whole phrase: "EPIC" / "établissement public à caractère industriel et commercial"."""
     found = set(tokens)
     hit = wanted & found
     for t in wanted - hit:
@@ -133,18 +133,19 @@ def _word_evidence(question: str, hits: Sequence[Hit], keyword: KeywordIndex | N
                 unknown += 1
     total = sum(weight.values())
     synonyms = equivalents(question)
+    passages = hits[:top]
     best = max(sum(weight[t] for t in covered(wanted, tokenize(h.chunk.indexed_text), synonyms)) / total
-               for h in hits[:top])
+               for h in passages)
     # A year asked about ("en 2024") that none of the passages mentions: they speak of another time.
-    shown = " ".join(f"{h.chunk.indexed_text} {h.chunk.date or ''}" for h in hits[:top])
+    shown = " ".join(f"{h.chunk.indexed_text} {h.chunk.date or ''}" for h in passages)
     unknown += sum(1 for year in set(_YEAR.findall(question)) if year not in shown)
     # The present or the future asked about ("en ce moment", "les prochaines élections") from passages
     # all dated before last year: they cannot say it (an undated passage might).
-    years = [int(h.chunk.date[:4]) for h in hits[:top] if h.chunk.date and h.chunk.date[:4].isdigit()]
-    if _NOW.search(question) and len(years) == len(hits[:top]) and max(years) < dt.date.today().year - 1:
+    years = [int(h.chunk.date[:4]) for h in passages if h.chunk.date and h.chunk.date[:4].isdigit()]
+    if _NOW.search(question) and len(years) == len(passages) and max(years) < dt.date.today().year - 1:
         unknown += 1
     # An amount or a rate asked for ("quel salaire", "taux de subvention") that no passage gives.
-    if _MONEY.search(question) and not any(_AMOUNT.search(h.chunk.text) for h in hits[:top]):
+    if _MONEY.search(question) and not any(_AMOUNT.search(h.chunk.text) for h in passages):
         unknown += 1
     return best * 0.5**unknown
 
@@ -178,8 +179,8 @@ _NUMBER = re.compile(r"\d|\b(un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|di
 _PARAGRAPH = re.compile(r"\n[ \t]*\n")
 # A sentence opening on one of these words needs the one before it to be understood.
 _ANAPHORA = re.compile(r"^(il|elle|ils|elles|celui-ci|celle-ci|ceux-ci|celles-ci|ce dernier|cette dernière|"
-                       r"ces derniers|ces dernières|son|sa|ses|leur|leurs|à cet effet|dans ce cas|de plus|en outre)\b",
-                       re.IGNORECASE)
+                       r"ces derniers|ces dernières|son|sa|ses|leur|leurs|à cet effet|dans ce cas|de plus|"
+                       r"en outre)\b", re.IGNORECASE)
 
 
 def _is_heading(text: str) -> bool:

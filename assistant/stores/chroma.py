@@ -62,8 +62,9 @@ class ChromaStore:
                     self.settings.chroma_dir.mkdir(parents=True, exist_ok=True)
                     client = chromadb.PersistentClient(path=str(self.settings.chroma_dir), settings=chroma_settings)
                 # embedding_function=None: Chroma's default would download an English model.
+                hnsw = {"space": "cosine", "ef_search": EF_SEARCH}
                 collection = client.get_or_create_collection(
-                    self.name, embedding_function=None, configuration={"hnsw": {"space": "cosine", "ef_search": EF_SEARCH}}
+                    self.name, embedding_function=None, configuration={"hnsw": hnsw}
                 )
                 if (collection.configuration.get("hnsw") or {}).get("ef_search", 0) < EF_SEARCH:  # made before
                     collection.modify(configuration={"hnsw": {"ef_search": EF_SEARCH}})
