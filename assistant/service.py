@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 
 from assistant import answer as answers
+from assistant import generation
 from assistant.answer import Answer
 from assistant.conversation import condense
 from assistant.embedders import Embedder, make_embedder
@@ -14,10 +16,11 @@ from assistant.errors import ConfigError
 from assistant.keyword import KeywordIndex
 from assistant.retrieve import Mode, RetrievalConfig, Retriever
 from assistant.settings import Settings
-from assistant.stores import Store, collection_name, make_store
+from assistant.stores import Store, make_store
 from assistant.types import Filters, Hit
 
 ANSWER_MODES = ("extractive", "llm")
+COUNT_EVERY = 5.0  # seconds; a count costs ≈1 ms on an embedded Chroma, one request on a server
 
 
 class Assistant:
@@ -30,14 +33,18 @@ class Assistant:
         self.embedder = embedder or CachedEmbedder(make_embedder(settings), settings.cache_path)
         self.store = store or make_store(settings, self.embedder.id)
         self._retriever: Retriever | None = None
+        self._generation: generation.Token | None = None  # the stamp the loaded index matches
+        self._count: tuple[float, int] | None = None  # (when, chunks): the fallback check, see `_check_fresh`
 
     @property
-    def keyword_dir(self):  # type: ignore[no-untyped-def]
-        return self.settings.data_dir / "keyword" / collection_name(self.embedder.id)
+    def keyword_dir(self) -> Path:
+        return generation.keyword_dir(self.settings, self.embedder.id)
 
     @property
     def retriever(self) -> Retriever:
         if self._retriever is None:
+            # Read before the index: an ingestion finishing meanwhile is then seen by the next question.
+            self._generation = generation.token(generation.stamp_path(self.settings, self.embedder.id))
             keyword = KeywordIndex.load(self.keyword_dir) if self.keyword_dir.exists() else None
             config = RetrievalConfig(
                 dense_weight=self.settings.dense_weight, keyword_weight=self.settings.keyword_weight
@@ -46,11 +53,32 @@ class Assistant:
         return self._retriever
 
     def reload(self) -> None:
-        """After an ingestion: pick up the new keyword index."""
+        """After an ingestion, here or in another process: see the new chunks and the new keyword index."""
+        self.store.refresh()
         self._retriever = None
+
+    def _check_fresh(self) -> None:
+        """One `stat` per question: has an ingestion finished since the index was loaded? As a fallback,
+        when no stamp tells (an index written before stamps existed, or a Chroma server fed from another
+        data dir), a changed number of chunks does, looked at every COUNT_EVERY seconds at most."""
+        if self._retriever is None:
+            return
+        stamp = generation.token(generation.stamp_path(self.settings, self.embedder.id))
+        if stamp != self._generation:
+            self.reload()
+            return
+        if stamp is not None and not self.settings.chroma_url:
+            return
+        now = time.monotonic()
+        if self._count is None or now - self._count[0] >= COUNT_EVERY:
+            count = self.store.count()
+            if self._count is not None and count != self._count[1]:
+                self.reload()
+            self._count = (now, count)
 
     def search(self, query: str, k: int = 10, filters: Filters | None = None, mode: Mode | None = None,
                history: Sequence[str] = ()) -> list[Hit]:
+        self._check_fresh()
         return self.retriever.search(condense(query, history), k, filters, mode)
 
     def ask(self, question: str, mode: str = "extractive", filters: Filters | None = None,

@@ -251,9 +251,9 @@ class Ingestor:
         )
 
     def keyword_dir(self) -> Path:
-        from assistant.stores import collection_name
+        from assistant.generation import keyword_dir
 
-        return self.settings.data_dir / "keyword" / collection_name(self.embedder.id)
+        return keyword_dir(self.settings, self.embedder.id)
 
     def _keyword_index_usable(self) -> bool:
         """False when missing, or written by another version of the analysis (then rebuilt)."""
@@ -268,6 +268,10 @@ class Ingestor:
     def refresh_keyword_index(self) -> None:
         """Full rebuild from the store: bm25s has no incremental update, and a rebuild of 12k chunks
         takes a few seconds, far less than embedding them."""
+        from assistant.generation import stamp_path, write_stamp
         from assistant.keyword import KeywordIndex
 
-        KeywordIndex.build(list(self.store.chunks())).save(self.keyword_dir())
+        chunks = list(self.store.chunks())
+        KeywordIndex.build(chunks).save(self.keyword_dir())
+        # Last: running chats reload when they see it, and by then the store and keyword index agree.
+        write_stamp(stamp_path(self.settings, self.embedder.id), len(chunks))

@@ -13,17 +13,47 @@ from assistant.types import Chunk, Filters, Hit, chunk_folder, chunk_year
 
 
 class Store(Protocol):
-    """One collection of chunks embedded by one embedder."""
+    """One collection of chunks embedded by one embedder.
 
-    location: str
+    The contract every backend keeps (checked by `tests/assistant/test_stores.py` over memory and Chroma):
+    a chunk comes back as it went in (`to_metadata` / `from_metadata` round trip); `upsert` of an existing id
+    replaces it; `delete`, `get` and `ids` ignore unknown ids; a chunk that no longer exists is never returned,
+    not even by a vector index loaded before it was deleted; `Filters` mean what `Filters.accepts` says.
+    """
 
-    def upsert(self, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None: ...
-    def delete(self, ids: Iterable[str]) -> None: ...
-    def query(self, vector: Sequence[float], k: int, filters: Filters | None = None) -> list[Hit]: ...
-    def ids(self, root: str | None = None) -> set[str]: ...
-    def get(self, ids: Sequence[str]) -> list[Chunk]: ...
-    def chunks(self) -> Iterator[Chunk]: ...
-    def count(self) -> int: ...
+    location: str  # where the chunks live, for messages and `carrefour status`
+
+    def upsert(self, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None:
+        """Write chunks with their vectors (same order, same length)."""
+        ...
+
+    def delete(self, ids: Iterable[str]) -> None:
+        """Remove these chunks; unknown ids are ignored."""
+        ...
+
+    def query(self, vector: Sequence[float], k: int, filters: Filters | None = None) -> list[Hit]:
+        """The k chunks nearest to `vector` (cosine) that pass `filters`, best first, ranks from 1."""
+        ...
+
+    def ids(self, root: str | None = None) -> set[str]:
+        """Ids of all chunks, or of those ingested from `root`."""
+        ...
+
+    def get(self, ids: Sequence[str]) -> list[Chunk]:
+        """The chunks of these ids that exist, in the order asked."""
+        ...
+
+    def chunks(self) -> Iterator[Chunk]:
+        """Every chunk (to rebuild the keyword index)."""
+        ...
+
+    def count(self) -> int:
+        """How many chunks."""
+        ...
+
+    def refresh(self) -> None:
+        """Drop what this process cached, to see what another process wrote (called after a new generation)."""
+        ...
 
 
 def collection_name(embedder_id: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 from urllib.parse import urlparse
@@ -41,9 +42,15 @@ class ChromaStore:
         self.name = name
         self.location = settings.chroma_url or str(settings.chroma_dir)
         self._collection: Any = None
+        self._identifier: str | None = None  # chromadb's key for the shared embedded system of this folder
+        self._lock = threading.Lock()
 
     @property
     def collection(self) -> Any:
+        with self._lock:
+            return self._open()
+
+    def _open(self) -> Any:
         if self._collection is None:
             import chromadb
             from chromadb.config import Settings as ChromaSettings
@@ -61,6 +68,7 @@ class ChromaStore:
                 else:
                     self.settings.chroma_dir.mkdir(parents=True, exist_ok=True)
                     client = chromadb.PersistentClient(path=str(self.settings.chroma_dir), settings=chroma_settings)
+                    self._identifier = client._identifier
                 # embedding_function=None: Chroma's default would download an English model.
                 hnsw = {"space": "cosine", "ef_search": EF_SEARCH}
                 collection = client.get_or_create_collection(
@@ -75,6 +83,23 @@ class ChromaStore:
                     "Vérifiez CARREFOUR_CHROMA_URL ou le dossier de données."
                 ) from exc
         return self._collection
+
+    def refresh(self) -> None:
+        """See what another process wrote. An embedded Chroma keeps its vector index in memory and never
+        rereads it: another process's new chunks stay invisible and its deleted ones keep coming back
+        without text. Forgetting chromadb's shared system for this folder makes the next use load the index
+        anew; queries already running finish on the old one. A Chroma server needs nothing."""
+        if self.settings.chroma_url:
+            return
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        with self._lock:
+            if self._identifier is not None:
+                # Not stopped: another thread may still be querying through it; the collector frees it.
+                SharedSystemClient._identifier_to_system.pop(self._identifier, None)
+                SharedSystemClient._identifier_to_refcount.pop(self._identifier, None)
+            self._collection = None
+            self._identifier = None
 
     def upsert(self, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None:
         for i in range(0, len(chunks), BATCH):
@@ -101,9 +126,12 @@ class ChromaStore:
             include=["documents", "metadatas", "distances"],
         )
         rows = zip(res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0])
+        # A chunk deleted by another process can still come out of a vector index loaded before: no text,
+        # no metadata. It no longer exists, so it is no hit.
+        live = [(i, doc, meta, dist) for i, doc, meta, dist in rows if meta]
         return [
-            Hit(chunk=from_metadata(i, doc or "", dict(meta or {})), score=1.0 - float(dist), rank=rank)
-            for rank, (i, doc, meta, dist) in enumerate(rows, start=1)
+            Hit(chunk=from_metadata(i, doc or "", dict(meta)), score=1.0 - float(dist), rank=rank)
+            for rank, (i, doc, meta, dist) in enumerate(live, start=1)
         ]
 
     def ids(self, root: str | None = None) -> set[str]:
@@ -115,7 +143,8 @@ class ChromaStore:
         for i in range(0, len(ids), BATCH):
             res = self.collection.get(ids=list(ids[i : i + BATCH]), include=["documents", "metadatas"])
             for cid, doc, meta in zip(res["ids"], res["documents"], res["metadatas"]):
-                found[cid] = from_metadata(cid, doc or "", dict(meta or {}))
+                if meta:
+                    found[cid] = from_metadata(cid, doc or "", dict(meta))
         return [found[i] for i in ids if i in found]
 
     def chunks(self) -> Iterator[Chunk]:
@@ -123,7 +152,8 @@ class ChromaStore:
         for offset in range(0, total, BATCH):
             res = self.collection.get(limit=BATCH, offset=offset, include=["documents", "metadatas"])
             for cid, doc, meta in zip(res["ids"], res["documents"], res["metadatas"]):
-                yield from_metadata(cid, doc or "", dict(meta or {}))
+                if meta:
+                    yield from_metadata(cid, doc or "", dict(meta))
 
     def count(self) -> int:
         return int(self.collection.count())

@@ -47,3 +47,6 @@ class MemoryStore:
 
     def count(self) -> int:
         return len(self._rows)
+
+    def refresh(self) -> None:
+        """Nothing cached: the rows are this process's own."""
