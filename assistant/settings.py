@@ -26,6 +26,9 @@ class Settings(BaseSettings):
         None, description="Embedding cache file; default data_dir/embeddings-cache.sqlite. Can be shared by data dirs."
     )
     chroma_url: str | None = Field(None, description="Chroma server URL; unset = embedded store in data_dir.")
+    ocr: bool = Field(
+        True, description="Read PDF pages without a text layer by OCR (Tesseract, French model); off: report them."
+    )
     chunk_size: int = Field(1200, ge=200, description="Target chunk length in characters.")
     chunk_overlap: int = Field(150, ge=0, description="Characters repeated between two pieces of a long section.")
     dense_weight: float = Field(1.0, ge=0, description="Weight of vector search in the rank fusion.")
@@ -64,6 +67,10 @@ class Settings(BaseSettings):
     @property
     def cache_path(self) -> Path:
         return self.embedding_cache or self.data_dir / "embeddings-cache.sqlite"
+
+    @property
+    def ocr_cache_dir(self) -> Path:
+        return self.data_dir / "ocr-cache"
 
     @property
     def feedback_path(self) -> Path:

@@ -16,6 +16,7 @@ class Section:
     start: int
     end: int
     path: str | None  # e.g. "Partie législative > … > Article L5214-16"
+    metadata: Mapping[str, Scalar] = field(default_factory=dict)  # e.g. the speaker of a turn of proceedings
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class Document:
     sections: tuple[Section, ...] = ()
     page_starts: tuple[int, ...] = ()
     metadata: Mapping[str, Scalar] = field(default_factory=dict)
+    ocr_pages: frozenset[int] = frozenset()  # pages (1-based) whose text comes from OCR
 
     def page_at(self, offset: int) -> int | None:
         if not self.page_starts:

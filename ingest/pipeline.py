@@ -19,11 +19,13 @@ from assistant.types import Chunk
 from ingest import loaders
 from ingest.manifest import FileRecord, Manifest
 from ingest.meta import MetaResolver, meta_hash
+from ingest.ocr import DisabledReader, PageReader, TesseractReader
 from ingest.split import split_document
 from ingest.walk import Target, targets, walk
 
 # Bump when loading, cleaning or splitting changes what a file yields: every file is then redone.
-PIPELINE_VERSION = "1"
+# 2: OCR of scanned PDF pages; speaker turns of proceedings.
+PIPELINE_VERSION = "2"
 UPSERT_BATCH = 512
 
 
@@ -93,12 +95,27 @@ def _bar(total: int, unit: str, desc: str, quiet: bool):  # type: ignore[no-unty
 
 
 class Ingestor:
-    def __init__(self, settings: Settings, embedder: Embedder, store: Store, *, quiet: bool = False) -> None:
+    def __init__(
+        self, settings: Settings, embedder: Embedder, store: Store, *, quiet: bool = False,
+        ocr: PageReader | None = None,
+    ) -> None:
         self.settings = settings
         self.embedder = embedder
         self.store = store
         self.quiet = quiet
         self.settings_key = f"{PIPELINE_VERSION}:{settings.chunk_size}:{settings.chunk_overlap}"
+        self._ocr = ocr  # built from the settings on first use when not given
+
+    @property
+    def ocr(self) -> PageReader:
+        if self._ocr is None:
+            self._ocr = (TesseractReader(self.settings.ocr_cache_dir, progress=not self.quiet)
+                         if self.settings.ocr else DisabledReader())
+        return self._ocr
+
+    def _pdf_key(self) -> str:
+        # A PDF read without OCR (off, or Tesseract missing) is read again once OCR is possible.
+        return "ocr" if self.ocr.unavailable() is None else "no-ocr"
 
     def run(
         self,
@@ -180,6 +197,8 @@ class Ingestor:
         stat = path.stat()
         folder_meta, sidecar_meta = resolver.for_file(path)
         fingerprint = f"{self.settings_key}:{meta_hash(folder_meta)}:{meta_hash(sidecar_meta)}"
+        if path.suffix.lower() == ".pdf":
+            fingerprint += f":{self._pdf_key()}"
         if old and old.fingerprint == fingerprint and (old.size, old.mtime_ns) == (stat.st_size, stat.st_mtime_ns):
             report.unchanged += 1
             return None
@@ -194,7 +213,7 @@ class Ingestor:
                 report.added += 1
             return None
         try:
-            loaded = loaders.load(path, rel, pdf_password=pdf_password)
+            loaded = loaders.load(path, rel, pdf_password=pdf_password, ocr=self.ocr)
         except LoadError as exc:
             report.failed.append({"path": str(path), "error": exc.reason})
             return None

@@ -94,6 +94,8 @@ def split_document(document: Document, root: str, size: int, overlap: int) -> li
             body = text[s:e]
             occurrence = seen[(section.path, body)]
             seen[(section.path, body)] += 1
+            page, page_end = document.page_at(s), document.page_at(e - 1)
+            ocr = page is not None and any(p in document.ocr_pages for p in range(page, (page_end or page) + 1))
             chunks.append(
                 Chunk(
                     id=chunk_id(f"{root}/{document.source}", document.record_id, section.path, body, occurrence),
@@ -102,14 +104,14 @@ def split_document(document: Document, root: str, size: int, overlap: int) -> li
                     root=root,
                     title=document.title,
                     section=section.path,
-                    page=document.page_at(s),
-                    page_end=document.page_at(e - 1),
+                    page=page,
+                    page_end=page_end,
                     start=s,
                     end=e,
                     record_id=document.record_id,
                     date=date,
                     kind=str(kind) if kind else None,
-                    metadata=meta,
+                    metadata={**meta, **section.metadata, **({"ocr": True} if ocr else {})},
                 )
             )
     return chunks

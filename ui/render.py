@@ -6,7 +6,8 @@ import re
 from collections.abc import Callable, Sequence
 from html import escape
 
-from assistant.answer import NOT_FOUND, Answer, AnswerSentence, Citation, label, terms
+from assistant.answer import NOT_FOUND, Answer, AnswerSentence, Citation, label
+from assistant.checks import terms
 from assistant.sentences import sentence_spans
 from assistant.types import Chunk
 
@@ -120,6 +121,11 @@ def _pages(chunk: Chunk) -> str | None:
     return f"p. {chunk.page}"
 
 
+def ocr_note(chunk: Chunk) -> str | None:
+    """Said beside a passage read by OCR from a scanned page: the practitioner checks the page image."""
+    return "texte obtenu par reconnaissance de caractères" if chunk.metadata.get("ocr") else None
+
+
 def highlight_spans(passage: str, supporting: Sequence[str]) -> list[tuple[int, int]]:
     """Where each supporting sentence sits in the passage: verbatim if it is there (extractive answers),
     else the passage sentence sharing most of its words (paraphrases of the llm mode)."""
@@ -160,7 +166,7 @@ def source_card(citation: Citation, answer: Answer, turn: int, doc_url: DocUrl |
     supporting = [s.text for s in answer.sentences if citation.n in s.citations]
     meta = [
         ("Section", chunk.section or chunk.record_id), ("Page", _pages(chunk)), ("Date", _fr_date(chunk.date)),
-        ("Type", chunk.kind), ("Fichier", chunk.source),
+        ("Type", chunk.kind), ("Fichier", chunk.source), ("Texte", ocr_note(chunk)),
     ]
     if citation.hit.also_in:
         meta.append(("Aussi dans", ", ".join(citation.hit.also_in)))
@@ -211,7 +217,8 @@ def answer_markdown(answer: Answer) -> str:
         lines += ["## Sources", ""]
     for c in answer.citations:
         chunk = c.hit.chunk
-        where = ", ".join(p for p in (chunk.source, chunk.section, _pages(chunk), _fr_date(chunk.date)) if p)
+        where = ", ".join(p for p in (chunk.source, chunk.section, _pages(chunk), _fr_date(chunk.date), ocr_note(chunk))
+                          if p)
         excerpt = _short(chunk.text, 300)
         lines.append(f"[^{c.n}]: {label(c.hit)} ({where}). « {excerpt} »")
     return "\n".join(lines).rstrip() + "\n"

@@ -12,11 +12,14 @@ import importlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from assistant.errors import LoadError, NoTextError
 from assistant.types import Document, Section
 from ingest.clean import clean_text
+
+if TYPE_CHECKING:
+    from ingest.ocr import PageReader
 
 _MODULES = {
     ".pdf": "pdf",
@@ -54,8 +57,9 @@ class _Loader(Protocol):
     def __call__(self, data: bytes, source: str, stem: str, *, pdf_password: str | None) -> Loaded: ...
 
 
-def load(path: Path, source: str, *, pdf_password: str | None = None) -> Loaded:
-    """Load one file; `source` is its POSIX path relative to the ingested root."""
+def load(path: Path, source: str, *, pdf_password: str | None = None, ocr: PageReader | None = None) -> Loaded:
+    """Load one file; `source` is its POSIX path relative to the ingested root. `ocr` reads the
+    scanned pages of a PDF (none given: they are reported, not read)."""
     suffix = path.suffix.lower()
     if suffix not in _MODULES:
         raise LoadError(
@@ -73,6 +77,8 @@ def load(path: Path, source: str, *, pdf_password: str | None = None) -> Loaded:
         raise NoTextError(source, EMPTY)
     # Formats are imported on first use: pypdf, python-docx and bs4 stay out of `--help`.
     module = importlib.import_module(f"{__name__}.{_MODULES[suffix]}")
+    if suffix == ".pdf":
+        return module.load(data, source, path.stem, pdf_password=pdf_password, ocr=ocr)  # type: ignore[no-any-return]
     loader: _Loader = module.load
     return loader(data, source, path.stem, pdf_password=pdf_password)
 

@@ -1,5 +1,6 @@
 """PDF (pypdf): page text without running headers and footers, de-hyphenated and unwrapped, with
-the page where each part starts and sections from `TITRE …` / `Article …` headings."""
+the page where each part starts and sections from `TITRE …` / `Article …` headings. A page without a
+usable text layer is read by OCR (`ingest.ocr`) when a reader is given; text pages are kept as they are."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ from ingest.loaders import Loaded, first_line_title, meaningful_title, sections_
 if TYPE_CHECKING:
     from pypdf import PdfReader
 
+    from ingest.ocr import PageReader
+
 NO_TEXT_LAYER = (
     "aucune couche texte (document scanné ?) : la reconnaissance de caractères (OCR) n'est pas "
     "disponible ; fournissez une version texte du PDF"
@@ -28,6 +31,18 @@ UNREADABLE = "PDF illisible ou tronqué ({reason}) : ré-exportez le document ou
 NEEDS_PASSWORD = "PDF protégé par mot de passe : relancez avec --pdf-password MOT_DE_PASSE"
 WRONG_PASSWORD = "mot de passe PDF incorrect : vérifiez la valeur donnée à --pdf-password"
 NEEDS_CRYPTOGRAPHY = "PDF chiffré en AES : installez le paquet « cryptography » ou fournissez une version non protégée"
+NO_TEXT_LAYER_OCR = "aucune couche texte (document scanné ?) et pas d'OCR possible : {reason}"
+SCANNED_SKIPPED = "page(s) {pages} sans couche texte (scannées ?) : leur contenu n'est pas indexé ; {reason}"
+OCR_READ = (
+    "page(s) {pages} sans couche texte lues par reconnaissance de caractères (OCR) : "
+    "vérifiez les citations sur l'image de la page"
+)
+OCR_EMPTY = "page(s) {pages} : la reconnaissance de caractères (OCR) n'y a rien lu ; leur contenu n'est pas indexé"
+# Below this many letters a page with an image is taken for a scan (a stamped page number or a
+# caption is not a text layer); the OCR text is kept only when it holds more letters.
+MIN_LETTERS = 20
+# Tesseract's usual misreading of ordinals: « ler janvier », « article ler », « lre partie » (no such French words).
+_OCR_ORDINAL = re.compile(r"\bl(er|re)\b")  # not « Ier »: TITRE Ier is right
 
 _PAGE_NUMBER = re.compile(r"^(?:page\s*)?\d+\s*(?:/|sur)\s*\d+$|^[-–—]\s*\d+\s*[-–—]$|^page\s+\d+$", re.IGNORECASE)
 _DIGITS = re.compile(r"\d+")
@@ -101,8 +116,8 @@ def _decrypt(reader: PdfReader, source: str, password: str | None) -> None:
     raise LoadError(source, NEEDS_PASSWORD if password is None else WRONG_PASSWORD)
 
 
-def _page_lines(reader: PdfReader, source: str) -> tuple[list[list[str]], list[str]]:
-    """Normalised non-empty lines of each page, and warnings for unreadable or image-only pages."""
+def _page_lines(reader: PdfReader, source: str) -> tuple[list[list[str]], list[int]]:
+    """Normalised non-empty lines of each page, and the pages pypdf could not read."""
     try:
         pages = list(reader.pages)
     except Exception as exc:
@@ -116,13 +131,58 @@ def _page_lines(reader: PdfReader, source: str) -> tuple[list[list[str]], list[s
             failed.append(number)
             raw = ""
         out.append([line for line in map(normalise_line, split_lines(raw)) if line])
-    if failed and len(failed) == len(out):
-        raise LoadError(source, UNREADABLE.format(reason="aucune page lisible"))
-    warnings = [f"page {n} illisible : ignorée" for n in failed]
-    empty = [str(n) for n, lines in enumerate(out, 1) if not lines and n not in failed]
-    if empty and len(empty) < len(out):
-        warnings.append(f"page(s) {', '.join(empty)} sans couche texte (scannées ?) : leur contenu n'est pas indexé")
-    return out, warnings
+    return out, failed
+
+
+def _letters(lines: list[str]) -> int:
+    return sum(c.isalpha() for line in lines for c in line)
+
+
+def _has_image(page: object) -> bool:
+    try:
+        return len(page.images) > 0  # type: ignore[attr-defined]
+    except Exception:  # noqa: BLE001 - a damaged resource dictionary: let the OCR decide
+        return True
+
+
+def _scanned(reader: PdfReader, pages: list[list[str]], failed: list[int]) -> list[int]:
+    """Pages (1-based) without a usable text layer: no text at all, or a few letters over an image."""
+    out = []
+    for number, lines in enumerate(pages, 1):
+        if number in failed:
+            continue
+        if not lines or (_letters(lines) < MIN_LETTERS and _has_image(reader.pages[number - 1])):
+            out.append(number)
+    return out
+
+
+def _page_list(pages: list[int]) -> str:
+    return ", ".join(map(str, pages))
+
+
+def _read_scans(
+    data: bytes, pages: list[list[str]], scanned: list[int], ocr: PageReader | None, password: str | None
+) -> tuple[list[int], list[str]]:
+    """Replace the lines of scanned pages by their OCR text (in place); return the pages read and warnings."""
+    if ocr is None:
+        return [], [SCANNED_SKIPPED.format(pages=_page_list(scanned), reason="OCR non disponible")]
+    reason = ocr.unavailable()
+    if reason is not None:
+        return [], [SCANNED_SKIPPED.format(pages=_page_list(scanned), reason=reason)]
+    texts = ocr.read(data, scanned, password)
+    read, empty = [], []
+    for number in scanned:
+        lines = [_OCR_ORDINAL.sub(r"1\1", line) for line in map(normalise_line, split_lines(texts.get(number, "")))
+                 if line]
+        if _letters(lines) > _letters(pages[number - 1]):
+            pages[number - 1] = lines
+            read.append(number)
+        elif not pages[number - 1]:
+            empty.append(number)
+    warnings = [OCR_READ.format(pages=_page_list(read))] if read else []
+    if empty:
+        warnings.append(OCR_EMPTY.format(pages=_page_list(empty)))
+    return read, warnings
 
 
 def _running_key(line: str) -> str:
@@ -233,11 +293,24 @@ def _layout(lines: list[_Line], page_count: int) -> tuple[str, tuple[int, ...], 
     return text, tuple(page_starts), headings
 
 
-def load(data: bytes, source: str, stem: str, *, pdf_password: str | None = None) -> Loaded:
+def load(
+    data: bytes, source: str, stem: str, *, pdf_password: str | None = None, ocr: PageReader | None = None
+) -> Loaded:
     with _quiet_pypdf():
         reader = _open(data, source, pdf_password)
-        pages, warnings = _page_lines(reader, source)
+        pages, failed = _page_lines(reader, source)
+        scanned = _scanned(reader, pages, failed)
         title = meaningful_title(_metadata_title(reader))
+    if failed and len(failed) == len(pages):
+        raise LoadError(source, UNREADABLE.format(reason="aucune page lisible"))
+    warnings = [f"page {n} illisible : ignorée" for n in failed]
+    ocr_pages: list[int] = []
+    if scanned:
+        if len(scanned) == len(pages) - len(failed) and (ocr is None or ocr.unavailable() is not None):
+            raise NoTextError(source, NO_TEXT_LAYER if ocr is None else NO_TEXT_LAYER_OCR.format(
+                reason=ocr.unavailable()))
+        ocr_pages, notes = _read_scans(data, pages, scanned, ocr, pdf_password)
+        warnings += notes
     if not any(pages):
         raise NoTextError(source, NO_TEXT_LAYER)
     lines = _classify(drop_running_lines(pages))
@@ -251,6 +324,7 @@ def load(data: bytes, source: str, stem: str, *, pdf_password: str | None = None
         sections=sections_from_headings(text, headings),
         page_starts=page_starts,
         metadata={"pages": len(pages)},
+        ocr_pages=frozenset(ocr_pages),
     )
     return Loaded([document], warnings)
 
