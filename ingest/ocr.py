@@ -81,8 +81,8 @@ class DisabledReader:
 
 def _run(args: list[str], data: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
     # One thread per Tesseract: two pages read side by side use both cores better than one page on two
-    # threads (OpenMP in Tesseract scales poorly; see evals/bench_ocr.py).
-    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+    # threads (OpenMP in Tesseract scales poorly; see evals/bench_ocr.py). OMP_THREAD_LIMIT set by the user wins.
+    env = {"OMP_THREAD_LIMIT": "1", **os.environ}
     return subprocess.run(args, input=data, capture_output=True, timeout=PAGE_TIMEOUT, env=env, check=False)
 
 
