@@ -138,6 +138,7 @@ def hit_json(hit: Hit) -> dict[str, object]:
         "kind": c.kind, "text": c.text, "also_in": list(hit.also_in),
         # extensions (the contract is kept, only extended)
         "page_end": c.page_end, "root": c.root, "collection": c.collection,
+        "speaker": c.metadata.get("speaker"),  # proceedings: who said the passage (ingest/turns.py)
     }
 
 
