@@ -117,20 +117,33 @@ def _components(settings):  # type: ignore[no-untyped-def]
     return embedder, make_store(settings, embedder.id)
 
 
-def cmd_ingest(args: argparse.Namespace) -> int:
-    from ingest.pipeline import Ingestor
+def _one_line(text: str) -> str:
+    """A file name may hold a newline: the report keeps one line per file."""
+    return text.replace("\r", "\\r").replace("\n", "\\n")
 
-    settings = _settings(args)
-    embedder, store = _components(settings)
-    paths = args.paths or [settings.corpus_dir]
-    report = Ingestor(settings, embedder, store, quiet=args.quiet or args.json).run(
-        paths, excludes=args.exclude, pdf_password=args.pdf_password, dry_run=args.dry_run
-    )
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from ingest.pipeline import Ingestor, Report
+
+    try:
+        settings = _settings(args)
+        embedder, store = _components(settings)
+        paths = args.paths or [settings.corpus_dir]
+        report = Ingestor(settings, embedder, store, quiet=args.quiet or args.json).run(
+            paths, excludes=args.exclude, pdf_password=args.pdf_password, dry_run=args.dry_run
+        )
+    except Exception as exc:
+        if args.json:  # the contract holds on every exit: a script reading stdout gets its JSON line
+            message = str(exc) if isinstance(exc, CarrefourError) else f"erreur inattendue ({type(exc).__name__})"
+            where = str(args.data_dir or "") or "carrefour ingest"
+            print(json.dumps({**Report().to_json(), "failed": [{"path": where, "error": message}], "error": message},
+                             ensure_ascii=False), flush=True)
+        raise
     for failure in report.failed:
-        print(f"ÉCHEC  {failure['path']} : {failure['error']}", file=sys.stderr)
+        print(f"ÉCHEC  {_one_line(failure['path'])} : {failure['error']}", file=sys.stderr)
     if not args.quiet:
         for warning in report.warnings:
-            print(f"ATTENTION  {warning['path']} : {warning['warning']}", file=sys.stderr)
+            print(f"ATTENTION  {_one_line(warning['path'])} : {warning['warning']}", file=sys.stderr)
     if args.json:
         print(json.dumps(report.to_json(), ensure_ascii=False))
     elif not args.quiet:

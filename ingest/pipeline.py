@@ -16,18 +16,29 @@ from assistant.errors import LoadError, StoreError
 from assistant.settings import Settings
 from assistant.stores import Store
 from assistant.types import Chunk
-from ingest import loaders
+from ingest import limits, loaders
 from ingest.manifest import FileRecord, Manifest
 from ingest.meta import MetaResolver, meta_hash
 from ingest.ocr import DisabledReader, PageReader, TesseractReader
 from ingest.split import split_document
-from ingest.turns import structure
-from ingest.walk import Target, targets, walk
+from ingest.walk import Skipped, Target, kept_by, targets, walk
 
 # Bump when loading, cleaning or splitting changes what a file yields: every file is then redone.
 # 2: OCR of scanned PDF pages; speaker turns of proceedings.
 PIPELINE_VERSION = "2"
 UPSERT_BATCH = 512
+
+
+def file_error(exc: BaseException) -> str:
+    """What the user reads for an error no loader foresaw, in French, saying what to do."""
+    if isinstance(exc, OSError):
+        return f"fichier illisible ({exc.strerror or exc}) : vérifiez qu'il existe et que Carrefour a le droit de le lire"
+    if isinstance(exc, RecursionError):
+        return "structure imbriquée sur trop de niveaux (balises ou objets) : simplifiez le fichier"
+    if isinstance(exc, MemoryError):
+        return "mémoire insuffisante pour lire ce fichier : découpez-le en plusieurs documents"
+    return (f"erreur inattendue en lisant ce fichier ({type(exc).__name__}) : vérifiez qu'il s'ouvre normalement ; "
+            "si oui, signalez-le à l'équipe")
 
 
 @dataclass
@@ -167,15 +178,26 @@ class Ingestor:
                 continue
             known = manifest.files(root)
             resolver = MetaResolver(target.root)
-            files = list(walk(target, excludes))
+            skipped: list[Skipped] = []
+            files = list(walk(target, excludes, skipped))
             seen = {rel for _, rel in files}
-            if target.only is None:
-                scan.removed += [rec for (_, rel), rec in known.items() if rel not in seen]
+            if target.only is None:  # a file of an unreadable folder is not gone: it stays as it was
+                scan.removed += [rec for (_, rel), rec in known.items() if rel not in seen and not kept_by(skipped, rel)]
+            report.warnings += [{"path": str(target.root / s.rel), "warning": s.reason} for s in skipped]
             with _bar(len(files), "fichier", "Analyse", self.quiet) as bar:
                 for path, rel in files:
                     bar.update(1)
-                    item = self._examine(target, path, rel, known.get((root, rel)), resolver, pdf_password,
-                                         report, dry_run)
+                    # One file's failure, whatever it is, is a line of the report, never the end of the run.
+                    try:
+                        with limits.budget(rel, None if path.suffix.lower() == ".pdf" else limits.MAX_SECONDS):
+                            item = self._examine(target, path, rel, known.get((root, rel)), resolver, pdf_password,
+                                                 report, dry_run)
+                    except LoadError as exc:
+                        report.failed.append({"path": str(path), "error": exc.reason})
+                        continue
+                    except Exception as exc:  # noqa: BLE001
+                        report.failed.append({"path": str(path), "error": file_error(exc)})
+                        continue
                     if isinstance(item, Pending):
                         scan.pending.append(item)
                     elif item is not None:
@@ -223,7 +245,6 @@ class Ingestor:
         root = str(target.root)
         for doc in loaded.documents:
             doc = replace(doc, metadata={**folder_meta, **doc.metadata, **sidecar_meta})
-            doc = structure(doc)  # proceedings: one section per speaker turn
             for chunk in split_document(doc, root, self.settings.chunk_size, self.settings.chunk_overlap):
                 chunks.setdefault(chunk.id, chunk)
         return Pending(target, rel, stat.st_size, stat.st_mtime_ns, sha, fingerprint, len(loaded.documents),

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from assistant.errors import LoadError, NoTextError
 from assistant.types import Document, Section
+from ingest import limits
 from ingest.clean import clean_text
 
 if TYPE_CHECKING:
@@ -68,6 +69,7 @@ def load(path: Path, source: str, *, pdf_password: str | None = None, ocr: PageR
             "Markdown, texte, HTML ou JSONL",
         )
     try:
+        limits.check_size(path.stat().st_size, source)
         data = path.read_bytes()
     except OSError as exc:
         raise LoadError(
@@ -99,7 +101,9 @@ def assemble(blocks: Iterable[Block], *, dehyphenate: bool = False) -> tuple[str
     parts: list[str] = []
     size = 0
     headings: list[tuple[int, int, int, str]] = []  # (start, end, level, text)
-    for block in blocks:
+    for number, block in enumerate(blocks, 1):
+        if number % 1000 == 0:
+            limits.check(blocks=number, chars=size)
         text = clean_text(block.text, dehyphenate=dehyphenate)
         if block.level is not None:
             text = " ".join(text.split())
@@ -112,6 +116,7 @@ def assemble(blocks: Iterable[Block], *, dehyphenate: bool = False) -> tuple[str
             headings.append((size, size + len(text), block.level, text))
         parts.append(text)
         size += len(text)
+    limits.check(chars=size)
     text = "".join(parts)
     return text, sections_from_headings(text, headings)
 

@@ -7,10 +7,13 @@ import warnings
 from typing import TYPE_CHECKING
 
 from assistant.types import Document
+from ingest import limits
 from ingest.loaders import Block, Loaded, assemble, first_line_title, meaningful_title, require_text
 
 if TYPE_CHECKING:
-    from bs4 import BeautifulSoup, Tag
+    from collections.abc import Iterator
+
+    from bs4 import BeautifulSoup, PageElement, Tag
 
 # fmt: off
 _DROP = frozenset({"script", "style", "nav", "noscript", "template", "svg", "head", "iframe", "button"})
@@ -56,38 +59,42 @@ def table_text(table: Tag) -> str:
 
 def _render(node: Tag, out: Out, keep_ws: bool) -> None:
     """Append the text of `node`'s children; headings as Blocks. `keep_ws` keeps the line breaks of
-    the top-level text of a fragment (its Markdown paragraphs)."""
+    the top-level text of a fragment (its Markdown paragraphs). A loop over an explicit stack, not
+    recursion: a page nested 500 levels deep would overflow Python's stack (issue 12)."""
     from bs4.element import NavigableString, Tag
 
-    for child in node.children:
-        if isinstance(child, NavigableString):
+    # (children still to render, keep their whitespace, text to append once they are done)
+    stack: list[tuple[Iterator[PageElement], bool, str]] = [(iter(node.children), keep_ws, "")]
+    while stack:
+        children, keep, after = stack[-1]
+        child = next(children, None)
+        if child is None:
+            stack.pop()
+            out.append(after)
+        elif isinstance(child, NavigableString):
             if type(child) is NavigableString:  # not a Comment, Doctype, CData…
-                out.append(str(child) if keep_ws else _WS.sub(" ", str(child)))
+                out.append(str(child) if keep else _WS.sub(" ", str(child)))
         elif isinstance(child, Tag):
-            _render_tag(child, out)
-
-
-def _render_tag(tag: Tag, out: Out) -> None:
-    name = tag.name
-    if name in _DROP:
-        return
-    if name == "br":
-        out.append("\n")
-    elif name in _HEADINGS:
-        out.append(Block(_collapse(tag.get_text(" ")), _HEADINGS[name]))
-    elif name == "table":
-        out.append(f"\n\n{table_text(tag)}\n\n")
-    elif name == "pre":
-        out.append(f"\n\n{tag.get_text()}\n\n")
-    elif name == "li":
-        out.append("\n- ")
-        _render(tag, out, False)
-    elif name in _BLOCKS:
-        out.append("\n\n")
-        _render(tag, out, False)
-        out.append("\n\n")
-    else:
-        _render(tag, out, False)
+            name = child.name
+            if name in _DROP:
+                continue
+            if name == "br":
+                out.append("\n")
+            elif name in _HEADINGS:
+                out.append(Block(_collapse(child.get_text(" ")), _HEADINGS[name]))
+            elif name == "table":
+                out.append(f"\n\n{table_text(child)}\n\n")
+            elif name == "pre":
+                out.append(f"\n\n{child.get_text()}\n\n")
+            elif name == "li":
+                out.append("\n- ")
+                stack.append((iter(child.children), False, ""))
+            elif name in _BLOCKS:
+                out.append("\n\n")
+                stack.append((iter(child.children), False, "\n\n"))
+            else:
+                stack.append((iter(child.children), False, ""))
+        limits.check(blocks=len(out) // 4)  # a tag yields up to 4 pieces; the clock is checked too
 
 
 def _blocks(out: Out) -> list[Block]:

@@ -7,6 +7,7 @@ from typing import Any
 
 from assistant.errors import LoadError
 from assistant.types import Document, Scalar, Section
+from ingest import limits
 from ingest.clean import clean_text
 from ingest.loaders import PATH_SEPARATOR, Loaded, decode_text
 from ingest.loaders.markdown import inline_text
@@ -21,6 +22,8 @@ def _record(line: str) -> tuple[dict[str, Any] | None, str]:
         record = json.loads(line)
     except json.JSONDecodeError:
         return None, "JSON invalide"
+    except RecursionError:  # json's parser recurses: a line of 100,000 nested "[" overflows the stack
+        return None, "JSON imbriqué sur trop de niveaux"
     if not isinstance(record, dict):
         return None, "ce n'est pas un objet JSON"
     text = record.get("text")
@@ -75,6 +78,7 @@ def load(data: bytes, source: str, stem: str, *, pdf_password: str | None = None
     for number, line in enumerate(raw.split("\n"), 1):
         if not line.strip():
             continue
+        limits.check(blocks=number)
         record, problem = _record(line)
         document = _document(record, source, stem) if record is not None else None
         if document is None:
