@@ -21,6 +21,7 @@ from ingest.manifest import FileRecord, Manifest
 from ingest.meta import MetaResolver, meta_hash
 from ingest.ocr import DisabledReader, PageReader, TesseractReader
 from ingest.split import split_document
+from ingest.turns import structure
 from ingest.walk import Skipped, Target, kept_by, targets, walk
 
 # Bump when loading, cleaning or splitting changes what a file yields: every file is then redone.
@@ -245,6 +246,7 @@ class Ingestor:
         root = str(target.root)
         for doc in loaded.documents:
             doc = replace(doc, metadata={**folder_meta, **doc.metadata, **sidecar_meta})
+            doc = structure(doc)  # proceedings: one section per speaker turn
             for chunk in split_document(doc, root, self.settings.chunk_size, self.settings.chunk_overlap):
                 chunks.setdefault(chunk.id, chunk)
         return Pending(target, rel, stat.st_size, stat.st_mtime_ns, sha, fingerprint, len(loaded.documents),
