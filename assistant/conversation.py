@@ -20,10 +20,23 @@ def is_follow_up(question: str) -> bool:
     return len(tokenize(question)) <= 1 or bool(_FOLLOW_UP.search(question))
 
 
+def anchor(history: Sequence[str]) -> str | None:
+    """The question the conversation is about: the latest one that stands alone, else the oldest."""
+    found = None
+    for previous in reversed(history):
+        if previous.strip():
+            found = previous
+            if not is_follow_up(previous):
+                break
+    return found
+
+
 def condense(question: str, history: Sequence[str]) -> str:
-    """The question made standalone: the previous question's words come first, the new ones after, so
-    that "et pour les métropoles ?" after a question on EPCI competences searches both."""
-    previous = next((h for h in reversed(history) if h.strip()), None)
+    """The question made standalone: the anchor question's words come first, the new ones after, so that
+    "et pour les métropoles ?" after a question on EPCI competences searches both. A third turn ("et pour
+    les communautés urbaines ?") leans on that same anchor, not on the follow-up before it, which alone
+    no longer says what the conversation is about."""
+    previous = anchor(history)
     if previous is None or not is_follow_up(question):
         return question
     return f"{previous.strip()} {question.strip()}"
