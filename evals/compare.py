@@ -27,7 +27,8 @@ def _changes(q: Mapping[str, Any], old: Mapping[str, Any], new: Mapping[str, Any
         if _rank(a) != _rank(b):
             out.append((1 if _rank(b) < _rank(a) else -1,
                         f"premier passage de référence : {_rank_label(a)} → {_rank_label(b)}"))
-        for key, label in (("key_fact_coverage", "faits clés"), ("citation_precision", "précision des citations")):
+        for key, label in (("answer_key_fact_coverage", "faits dans la réponse"), ("key_fact_coverage", "faits clés"),
+                           ("citation_precision", "précision des citations")):
             a, b = old.get(key), new.get(key)
             if a is not None and b is not None and abs(a - b) > EPSILON:
                 out.append((1 if b > a else -1, f"{label} : {a:.2f} → {b:.2f}"))

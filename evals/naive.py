@@ -23,6 +23,7 @@ from typing import Any
 from assistant.conversation import condense
 from assistant.embedders import Embedder
 from assistant.errors import LoadError, StoreError
+from assistant.query import Query
 from assistant.service import Assistant
 from assistant.settings import Settings
 from assistant.stores import collection_name, from_metadata, to_metadata
@@ -210,6 +211,7 @@ class NaiveAssistant(Assistant):
         super().__init__(base.settings, base.embedder, base.store, base.chat_model)
         self.index = index
 
-    def search(self, query: str, k: int = 10, filters: Filters | None = None, mode: Any = None,
+    def search(self, query: str | Query, k: int = 10, filters: Filters | None = None, mode: Any = None,
                history: Sequence[str] = ()) -> list[Hit]:
-        return self.index.search(condense(query, history), min(k, TOP_K))
+        text = query.standalone if isinstance(query, Query) else condense(query, history)
+        return self.index.search(text, min(k, TOP_K))

@@ -14,8 +14,11 @@ from evals.scoring import recall_curve
 
 COLUMNS = (
     ("hit@1", "hit@1"), ("hit@3", "hit@3"), ("hit@5", "hit@5"), ("hit@10", "hit@10"), ("recall@5", "R@5"),
-    ("recall@10", "R@10"), ("mrr@10", "MRR@10"), ("ndcg@10", "nDCG@10"), ("key_fact_coverage", "faits clés"),
+    ("recall@10", "R@10"), ("mrr@10", "MRR@10"), ("ndcg@10", "nDCG@10"),
+    ("answer_key_fact_coverage", "faits dans la réponse"), ("key_fact_coverage", "faits réponse+sources"),
     ("citation_precision", "préc. citations"), ("supported_share", "phrases étayées"),
+    ("echo", "écho"), ("cut_list", "liste coupée"), ("orphan_start", "sans antécédent"), ("duplicate", "répétition"),
+    ("bibliography", "bibliographie"), ("mixed_subject", "sujets mêlés"), ("partial_rate", "partielles"),
     ("abstention_accuracy", "abstention"), ("false_refusal_rate", "refus à tort"),
     ("latency_p50_ms", "p50 ms"), ("latency_p95_ms", "p95 ms"),
 )
@@ -28,7 +31,10 @@ NAIVE_NOTE = (
 )
 DEFINITIONS = (
     "Métriques de rang sur les questions qui ont une réponse (un passage de même texte ne compte qu'une fois). "
-    "Faits clés : part des faits trouvés dans la réponse ou ses passages cités (0 en cas d'abstention). "
+    "Faits dans la réponse : part des faits clés que dit le texte de la réponse lui-même, renvois retirés (ce que "
+    "lit le praticien) ; faits réponse+sources : la mesure d'avant, qui compte aussi le texte entier des passages "
+    "cités (0 en cas d'abstention). Défauts (écho d'une question, liste coupée, phrase sans antécédent, phrase "
+    "répétée, bibliographie citée, sujets mêlés) et réponses partielles : part des réponses données qui les ont. "
     "Précision des citations : part des citations qui pointent vers un passage de référence ou contiennent un fait "
     "clé. Phrases étayées : part des phrases marquées étayées par le contrôle des citations. Abstention : part des "
     "questions sans réponse dans le corpus où l'assistant s'abstient ; refus à tort : part des autres où il "

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from assistant.answer import Answer
+from assistant.checks import DEFECTS, bare_text, defects
 from assistant.types import Hit
 from evals.matching import Question, facts_in, hit_gold, hit_groups
 from evals.metrics import hit_at_k, mrr_at_k, ndcg_at_k, recall_at_k
@@ -19,6 +20,7 @@ from evals.metrics import hit_at_k, mrr_at_k, ndcg_at_k, recall_at_k
 AGGREGATE_KEYS = (
     "hit@1", "hit@3", "hit@5", "hit@10", "mrr@10", "ndcg@10", "key_fact_coverage", "citation_precision",
     "supported_share", "abstention_accuracy", "false_refusal_rate", "latency_p50_ms", "latency_p95_ms",
+    "answer_key_fact_coverage", *DEFECTS, "partial_rate",
 )
 EXTRA_KEYS = (
     "recall@5", "recall@10", "retrieve_p50_ms", "retrieve_p95_ms", "answer_p50_ms", "answer_p95_ms",
@@ -78,6 +80,11 @@ def score_question(question: Question, hits: Sequence[Hit], answer: Answer) -> d
     good = [bool(hit_gold(c.hit, question)) or bool(facts_in(question.key_facts, [c.hit.chunk.text]))
             for c in answer.citations]
     precision = sum(good) / len(good) if question.answerable and good and not answer.abstained else None
+    # What the practitioner reads: the answer alone, its citation markers removed.
+    said = [] if answer.abstained else facts_in(question.key_facts, [bare_text(answer.text)])
+    answer_coverage = len(said) / len(question.key_facts) if question.answerable and question.key_facts else None
+    found_defects = None if answer.abstained else defects(
+        question.question, answer.text, [c.hit.chunk for c in answer.citations])
     supported = [s.supported for s in answer.sentences]
     timings = {k: float(v) for k, v in answer.timings.items()}
     timings["total_ms"] = round(timings.get("retrieve_ms", 0.0) + timings.get("answer_ms", 0.0), 1)
@@ -91,9 +98,13 @@ def score_question(question: Question, hits: Sequence[Hit], answer: Answer) -> d
         "key_fact_coverage": coverage,
         "citation_precision": precision,
         "supported_share": None if answer.abstained or not supported else sum(supported) / len(supported),
+        "answer_key_facts_found": said,
+        "answer_key_fact_coverage": answer_coverage,
+        "defects": found_defects,
+        "partial": answer.partial,
         "timings": timings,
     }
-    result["failures"] = failures(question, result)
+    result["failures"] = failures(question, result) + defect_failures(result)
     return result
 
 
@@ -111,10 +122,20 @@ def failures(question: Question, r: Mapping[str, Any]) -> list[str]:
         out.append(f"premier passage de référence au rang {rank}")
     if r["abstained"]:
         out.append("s'est abstenu à tort")
-    elif r["key_fact_coverage"] is not None and r["key_fact_coverage"] < 1:
-        missing = [f for f in question.key_facts if f not in r["key_facts_found"]]
-        out.append("faits clés absents : " + " ; ".join(missing))
+    elif r.get("answer_key_fact_coverage") is not None and r["answer_key_fact_coverage"] < 1:
+        missing = [f for f in question.key_facts if f not in r["answer_key_facts_found"]]
+        out.append("faits clés absents de la réponse : " + " ; ".join(missing))
     return out
+
+
+DEFECT_LABELS = {
+    "echo": "écho d'une question", "cut_list": "liste coupée", "orphan_start": "phrase sans antécédent",
+    "duplicate": "phrase répétée", "bibliography": "bibliographie citée", "mixed_subject": "sujets mélangés",
+}
+
+
+def defect_failures(r: Mapping[str, Any]) -> list[str]:
+    return [DEFECT_LABELS[k] for k, v in (r.get("defects") or {}).items() if v]
 
 
 def _mean(values: Sequence[float | None]) -> float | None:
@@ -134,6 +155,11 @@ def aggregate(rows: Sequence[Mapping[str, Any]], config: str) -> dict[str, float
     ranked = [q["results"][config] for q in rows if q["answerable"] and q["relevant"]]
     out: dict[str, float | int | None] = {key: _mean([r[key] for r in ranked]) for key in RANK_KEYS}
     out["key_fact_coverage"] = _mean([r["key_fact_coverage"] for r in results])
+    out["answer_key_fact_coverage"] = _mean([r.get("answer_key_fact_coverage") for r in results])
+    answered = [r for r in results if not r["abstained"] and r.get("defects") is not None]
+    for key in DEFECTS:
+        out[key] = _mean([float(r["defects"][key]) for r in answered])
+    out["partial_rate"] = _mean([float(bool(r.get("partial"))) for r in results if not r["abstained"]])
     out["citation_precision"] = _mean([r["citation_precision"] for r in results])
     out["supported_share"] = _mean([r["supported_share"] for r in results])
     out["abstention_accuracy"] = _mean([float(q["results"][config]["abstained"]) for q in rows if not q["answerable"]])

@@ -51,9 +51,22 @@ class Store(Protocol):
         """How many chunks."""
         ...
 
+    def unit_chunks(self, chunk: Chunk) -> list[Chunk]:
+        """Every chunk of the citable unit of `chunk` (`assistant.units.unit_key`), in reading order: what an
+        answer needs to quote a whole list or paragraph that the splitter cut in two."""
+        ...
+
     def refresh(self) -> None:
         """Drop what this process cached, to see what another process wrote (called after a new generation)."""
         ...
+
+
+def same_unit(chunk: Chunk, candidates: Iterable[Chunk]) -> list[Chunk]:
+    """The chunks of `candidates` in the citable unit of `chunk`, in reading order (`Store.unit_chunks`)."""
+    from assistant.units import unit_key
+
+    key = unit_key(chunk)
+    return sorted((c for c in candidates if unit_key(c) == key), key=lambda c: (c.start, c.end))
 
 
 def collection_name(embedder_id: str) -> str:
@@ -61,7 +74,8 @@ def collection_name(embedder_id: str) -> str:
     return ("carrefour-" + re.sub(r"[^a-zA-Z0-9._-]", "-", embedder_id))[:512]
 
 
-_FIELDS = ("source", "root", "title", "section", "page", "page_end", "start", "end", "record_id", "date", "kind")
+_FIELDS = ("source", "root", "title", "section", "page", "page_end", "start", "end", "record_id", "date", "kind",
+           "valid_as_of")
 
 
 def to_metadata(chunk: Chunk) -> dict[str, Any]:

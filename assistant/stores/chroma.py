@@ -9,7 +9,7 @@ from urllib.parse import urlparse
 
 from assistant.errors import StoreError
 from assistant.settings import Settings
-from assistant.stores import from_metadata, to_metadata
+from assistant.stores import from_metadata, same_unit, to_metadata
 from assistant.types import Chunk, Filters, Hit
 
 # HNSW search breadth. Chroma's default (100) found only 95 % of the exact 10 nearest passages on
@@ -157,3 +157,12 @@ class ChromaStore:
 
     def count(self) -> int:
         return int(self.collection.count())
+
+    def unit_chunks(self, chunk: Chunk) -> list[Chunk]:
+        where = [{"root": chunk.root}, {"source": chunk.source}]
+        where += [{"record_id": chunk.record_id}] if chunk.record_id else []
+        where += [{"section": chunk.section}] if chunk.section else []
+        res = self.collection.get(where={"$and": where}, include=["documents", "metadatas"])
+        found = [from_metadata(cid, doc or "", dict(meta))
+                 for cid, doc, meta in zip(res["ids"], res["documents"], res["metadatas"]) if meta]
+        return same_unit(chunk, found)

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 
-from assistant.stores import from_metadata, to_metadata
+from assistant.stores import from_metadata, same_unit, to_metadata
 from assistant.types import Chunk, Filters, Hit
 
 
@@ -47,6 +47,9 @@ class MemoryStore:
 
     def count(self) -> int:
         return len(self._rows)
+
+    def unit_chunks(self, chunk: Chunk) -> list[Chunk]:
+        return same_unit(chunk, (c for c, _ in self._rows.values()))
 
     def refresh(self) -> None:
         """Nothing cached: the rows are this process's own."""

@@ -1,0 +1,274 @@
+"""The extractive answer: whole blocks (paragraph, list with all its items) of the best units, each introduced
+by where it comes from, so that no sentence can be read as speaking of another subject.
+
+One block alone when it answers well (it covers the question's words and gives the kind of answer asked
+for: a number, a list, a date, a who); else at most `MAX_QUOTES` blocks, one per unit and per subject.
+Questions, headings and bibliographies are never quoted; a question the corpus only restates (the 2017
+national day) is said to have been raised, not given as its own answer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from assistant.evidence import covered, has_amount, rarity
+from assistant.keyword import KeywordIndex
+from assistant.query import Expect, Query
+from assistant.textfr import contains, tokenize
+from assistant.types import Chunk, Hit
+from assistant.units import Block, blocks, heading, is_bibliography, unit_key, unit_text
+
+MAX_QUOTES = 3
+# Words quoted at most, lists included: measured on the practitioner sets, the longest useful answers (the
+# contents of a contrat de ville, the missions of the CGET) are lists of 150 to 220 words.
+MAX_WORDS = 260
+# A list longer than this is announced ("liste de N éléments") with its source, never cut.
+MAX_LIST_WORDS = 260
+# A paragraph longer than this is quoted from its best sentences, the cut marked « (…) ».
+MAX_PARAGRAPH_WORDS = 130
+UNITS = 5  # units read, best first
+# One block answers alone when it covers this share of the question's words and gives the expected kind.
+STRONG = 0.75
+# Other blocks must score this share of the best one to be quoted beside it.
+RELATIVE = 0.6
+# Two blocks sharing this share of their words say the same thing: quoted once, both sources cited.
+NEAR_DUPLICATE = 0.7
+
+_NUMBER = re.compile(r"\d|\b(un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|douze|quinze|vingt|trente|"
+                     r"quarante|cinquante|cent|mille|million|moitié|tiers|quart|dixième|vingtième)\b",
+                     re.IGNORECASE)
+_DATE = re.compile(r"\b(1[89]|20)\d\d\b|\b(janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|"
+                   r"novembre|décembre)\b", re.IGNORECASE)
+_WHO = re.compile(r"\b(préfet|maire|président|conseil|commission|agence|ministre|[ÉE]tat|établissement|"
+                  r"commune|EPCI|habitants|représentants|membres|associations|délégué|directeur|commissaire|"
+                  r"collectivités?|département|région|élus|gouvernement|comité|organisme|assemblée|acteurs|"
+                  r"partenaires|signataires|bailleurs|services)\b", re.IGNORECASE)
+_ENUMERATION = re.compile(r";|d'une part|\bainsi que\b|(,[^,]+){3,}")
+
+# Subjects that sit side by side in the texts, where a sentence on one is wrong about the other.
+SIBLINGS: tuple[tuple[str, ...], ...] = (
+    ("communauté de communes", "communauté d'agglomération", "communauté urbaine", "métropole"),
+    ("conseil citoyen", "conseil de quartier", "conseil de développement"),
+    ("contrat de ville", "contrat de plan", "contrat de ruralité"),
+    ("quartier prioritaire", "zone urbaine sensible", "zone de redynamisation urbaine", "zone franche urbaine"),
+)
+_WHAT = {"number": "le nombre ou la durée", "amount": "le montant", "date": "la date",
+         "person": "qui est concerné", "list": "la liste complète"}
+
+
+@dataclass(frozen=True)
+class Quote:
+    """One block quoted in an answer, with where it comes from."""
+
+    label: str
+    block: Block
+    hits: tuple[Hit, ...]  # the unit's best hit first; a near-duplicate block of another unit adds its own
+    score: float = 0.0
+    summarised: bool = False  # a list too long to quote: announced with its number of items
+    unit: str = ""  # the whole text of the unit quoted from, for the sources panel and the evidence
+    context: str = ""  # its collection, title and headings
+
+
+@dataclass(frozen=True)
+class Composition:
+    quotes: tuple[Quote, ...] = ()
+    raised_in: Hit | None = None  # a document that only asks the question (a list of questions of a day)
+    partial: bool = False
+    missing: str | None = None
+    strength: float = 0.0  # coverage of the best quoted block, its unit's headings counting half
+    candidates: tuple[Hit, ...] = field(default=(), repr=False)
+
+
+@dataclass(frozen=True)
+class _Unit:
+    hit: Hit
+    chunks: tuple[Chunk, ...]
+    text: str
+    context: str  # collection, title and heading path: what the unit is about
+
+
+def quote_label(chunk: Chunk) -> str:
+    """ "Fiche « Conseils citoyens » — Composition", "Code général des collectivités territoriales — Article
+    L5214-16", "Journée nationale … (actes), p. 2"."""
+    section = heading(chunk)
+    if chunk.kind == "fiche":
+        head = f"Fiche « {chunk.title} »"
+    elif chunk.kind in ("actes", "compte rendu", "rapport"):
+        head = f"« {chunk.title} » ({chunk.kind})"
+    else:
+        head = " — ".join(dict.fromkeys(p for p in (chunk.collection, chunk.title) if p))
+    text = f"{head} — {section}" if section and section not in head else head
+    return f"{text}, p. {chunk.page}" if chunk.page else text
+
+
+def satisfies(block: Block, expects: Expect | None) -> bool:
+    """Does the block give the kind of answer the question asks for?"""
+    text = block.text
+    if expects == "number":
+        return bool(_NUMBER.search(text))
+    if expects == "amount":
+        return has_amount(text)
+    if expects == "date":
+        return bool(_DATE.search(text))
+    if expects == "person":
+        return bool(_WHO.search(text))
+    if expects == "list":
+        return block.kind == "list" or bool(_ENUMERATION.search(text))
+    return True
+
+
+def _subjects(query: Query) -> tuple[set[tuple[str, ...]], set[tuple[str, ...]]]:
+    """Sibling subjects the question names, and those it does not name beside them."""
+    named: set[tuple[str, ...]] = set()
+    others: set[tuple[str, ...]] = set()
+    tokens = list(query.tokens)
+    for family in SIBLINGS:
+        phrases = [tuple(tokenize(p)) for p in family]
+        hit = [p for p in phrases if contains(tokens, p)]
+        if hit:
+            named |= set(hit)
+            others |= {p for p in phrases if p not in hit}
+    return named, others
+
+
+def _off_subject(text: str, named: set[tuple[str, ...]], others: set[tuple[str, ...]]) -> bool:
+    """A text about a sibling subject the question did not name, and not about the one it named."""
+    tokens = tokenize(text)
+    return any(contains(tokens, p) for p in others) and not any(contains(tokens, p) for p in named)
+
+
+def _trim(block: Block, score_sentence: Callable[[str], float]) -> Block:
+    """A long paragraph cut to its best sentences and their neighbours, the cuts marked « (…) »."""
+    from assistant.sentences import sentences
+
+    said = sentences(block.text)
+    if len(said) < 3:
+        return block
+    best = max(range(len(said)), key=lambda i: score_sentence(said[i]))
+    start, end = best, best + 1
+    # the sentence before, if the best one leans on it ("Il…", "Elle…"), and the one after while short
+    while start > 0 and (_leans(said[start]) or len(" ".join(said[start:end]).split()) < 40):
+        start -= 1
+    while end < len(said) and len(" ".join(said[start : end + 1]).split()) <= MAX_PARAGRAPH_WORDS:
+        end += 1
+    text = " ".join(said[start:end])
+    text = ("(…) " if start > 0 else "") + text + (" (…)" if end < len(said) else "")
+    return Block("paragraph", text)
+
+
+_ANAPHORA = re.compile(r"^(il|elle|ils|elles|celui-ci|celle-ci|ceux-ci|celles-ci|ce dernier|cette dernière|"
+                       r"ces derniers|ces dernières|son|sa|ses|leur|leurs|à cet effet|dans ce cas|de plus|"
+                       r"en outre|cette|ces|ce|cet|lui)\b", re.IGNORECASE)
+
+
+def _leans(sentence: str) -> bool:
+    return bool(_ANAPHORA.match(sentence.strip())) or sentence.strip()[:1].islower()
+
+
+def _read_units(hits: Sequence[Hit], unit_chunks: Callable[[Chunk], list[Chunk]] | None) -> list[_Unit]:
+    units: dict[str, _Unit] = {}
+    grouped: dict[str, list[Chunk]] = {}
+    for hit in hits:
+        key = unit_key(hit.chunk)
+        grouped.setdefault(key, []).append(hit.chunk)
+        if key in units or len(units) >= UNITS:
+            continue
+        chunks = unit_chunks(hit.chunk) if unit_chunks else []
+        chunks = chunks or [hit.chunk]
+        c = hit.chunk
+        context = " ".join(p for p in (c.collection, c.title, c.section) if p)
+        units[key] = _Unit(hit, tuple(chunks), unit_text(chunks), context)
+    return list(units.values())
+
+
+def compose(query: Query, hits: Sequence[Hit], keyword: KeywordIndex | None = None,
+            unit_chunks: Callable[[Chunk], list[Chunk]] | None = None) -> Composition:
+    """Choose the blocks to quote (see the module docstring). `unit_chunks` gives every passage of a unit
+    (`Store.unit_chunks`), so that a list or a paragraph cut by the splitter is quoted whole."""
+    wanted = query.wanted or frozenset(query.tokens)
+    weight = rarity(wanted, keyword)
+    total = sum(weight.values()) or 1.0
+    named, others = _subjects(query)
+
+    def coverage(text: str, context: set[str] = frozenset()) -> float:  # type: ignore[assignment]
+        found = covered(wanted, tokenize(text), query.synonyms)
+        return sum(weight[t] * (1.0 if t in found else 0.5 if t in context else 0.0) for t in wanted) / total
+
+    units = _read_units(hits, unit_chunks)
+    scored: list[tuple[float, float, int, Block, _Unit]] = []
+    raised: tuple[float, Hit] | None = None
+    for rank, unit in enumerate(units):
+        if is_bibliography(unit.hit.chunk):
+            continue
+        prior = 1.0 / (1.0 + 0.15 * rank)
+        context = covered(wanted, tokenize(unit.context), query.synonyms)
+        # A heading made of the question's words ("Critères", "Composition") says what the unit is about.
+        head = set(tokenize(heading(unit.hit.chunk) or ""))
+        prior *= 1.0 + 0.5 * len(covered(head, list(query.tokens), query.synonyms)) / len(head) if head else 1.0
+        for block in blocks(unit.text):
+            if block.kind == "heading":
+                continue
+            cov = coverage(block.text, context)
+            if block.kind == "question" or unit.hit.chunk.metadata.get("role") == "question":
+                if raised is None or cov > raised[0]:
+                    raised = (cov, unit.hit)
+                continue
+            if len(block.text) < 25 or (named and _off_subject(block.text, named, others)):
+                continue
+            bonus = 1.25 if query.expects in _WHAT and satisfies(block, query.expects) else 1.0
+            scored.append((cov * bonus * prior, cov, rank, block, unit))
+    scored.sort(key=lambda s: -s[0])
+    raised_in = raised[1] if raised and raised[0] >= 0.6 and (not scored or raised[0] >= scored[0][1]) else None
+    if not scored:
+        return Composition(raised_in=raised_in, candidates=tuple(hits))
+    best, best_cov = scored[0][0], scored[0][1]
+    alone = best_cov >= STRONG and satisfies(scored[0][3], query.expects)
+    quotes: list[Quote] = []
+    words = 0
+    used: set[int] = set()
+    for score, cov, rank, block, unit in scored:
+        if quotes and score < RELATIVE * best:
+            break
+        if rank in used:
+            continue
+        block = _fit(block, lambda s: coverage(s))
+        same = _near_duplicate(block, quotes)
+        if same is not None:  # the same rule in two documents: quoted once, both cited
+            quotes[same] = _with_source(quotes[same], unit.hit)
+            used.add(rank)
+            continue
+        if quotes and (alone or len(quotes) >= MAX_QUOTES or words + block.words > MAX_WORDS):
+            continue
+        summarised = block.kind == "list" and block.words > MAX_LIST_WORDS
+        quotes.append(Quote(quote_label(unit.hit.chunk), block, (unit.hit,), round(score, 4), summarised,
+                            unit.text, unit.context))
+        words += block.words if not summarised else 20
+        used.add(rank)
+    given = [q.block for q in quotes]
+    missing = None
+    if query.expects in _WHAT and not any(satisfies(b, query.expects) for b in given):
+        missing = _WHAT[query.expects]  # type: ignore[index]
+    return Composition(tuple(quotes), raised_in, missing is not None, missing, round(best_cov, 4), tuple(hits))
+
+
+def _fit(block: Block, score_sentence: Callable[[str], float]) -> Block:
+    if block.kind == "paragraph" and block.words > MAX_PARAGRAPH_WORDS:
+        return _trim(block, score_sentence)
+    return block
+
+
+def _near_duplicate(block: Block, quotes: Sequence[Quote]) -> int | None:
+    words = set(tokenize(block.text))
+    for i, q in enumerate(quotes):
+        other = set(tokenize(q.block.text))
+        if words and other and len(words & other) / len(words | other) >= NEAR_DUPLICATE:
+            return i
+    return None
+
+
+def _with_source(quote: Quote, hit: Hit) -> Quote:
+    from dataclasses import replace
+
+    return replace(quote, hits=(*quote.hits, hit))

@@ -1,0 +1,102 @@
+"""May we answer? How well passages cover the question's words, and how close they are in meaning."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Iterable, Sequence
+
+from assistant.keyword import KeywordIndex
+from assistant.query import Query
+from assistant.textfr import Equivalent, contains, in_glossary, tokenize
+from assistant.types import Hit
+
+_AMOUNT = re.compile(r"\d[\d\s.,]*\s*(€|euros?\b|%|pour cent|millions?|milliards?|Md€|M€)", re.IGNORECASE)
+
+
+def covered(wanted: Iterable[str], tokens: Sequence[str], synonyms: Sequence[Equivalent] = ()) -> set[str]:
+    """Question words present in a passage's `tokens` (from `tokenize`), a shared stem of 5 letters or
+    more counting too: "compose" / "composition", "intercommunal" / "intercommunalité"; and the words of
+    an acronym or long form (`synonyms`, from `equivalents`) when the passage says it the other way, as a
+    whole phrase: "EPIC" / "établissement public à caractère industriel et commercial"."""
+    wanted = set(wanted)
+    found = set(tokens)
+    hit = wanted & found
+    for t in wanted - hit:
+        if len(t) >= 5 and any(len(f) >= 5 and (f.startswith(t) or t.startswith(f)) for f in found):
+            hit.add(t)
+    for words, others in synonyms:
+        if any(contains(tokens, other, slack=2) for other in others):
+            hit |= words & wanted
+    return hit
+
+
+def rarity(words: Iterable[str], keyword: KeywordIndex | None) -> dict[str, float]:
+    """Weight of each word: its inverse document frequency in the index, or 1 without one."""
+    if keyword is None or not len(keyword):
+        return {t: 1.0 for t in words}
+    n = len(keyword)
+    return {t: math.log(1 + n / max(1, keyword.doc_freq(t))) for t in words}
+
+
+def has_amount(text: str) -> bool:
+    return bool(_AMOUNT.search(text))
+
+
+def word_evidence(query: Query, texts: Sequence[str], dates: Sequence[str | None], keyword: KeywordIndex | None,
+                  today: dt.date) -> float:
+    """Share of the question's content words (weighted by rarity) found in the best of `texts`, halved for
+    each name, number or acronym that the corpus never mentions ("Sarcelles", "loi 3DS"), for each year
+    asked about that the texts never mention, for an amount asked for that none of them gives, and for a
+    question about the present or the future when the texts are all older than last year."""
+    wanted = query.wanted
+    if not wanted or not texts:
+        return 0.0
+    weight = rarity(wanted, keyword)
+    total = sum(weight.values())
+    best = max(sum(weight[t] for t in covered(wanted, tokenize(text), query.synonyms)) / total for text in texts)
+    unknown = 0
+    if keyword is not None and len(keyword):
+        for word in query.salient:
+            tokens = keyword.correct(tokenize(word))
+            if tokens and not any(keyword.doc_freq(t) for t in tokens) and not in_glossary(word):
+                unknown += 1
+    # A year asked about ("en 2024") that none of the texts mentions: they speak of another time.
+    shown = " ".join([*texts, *(d or "" for d in dates)])
+    unknown += sum(1 for year in query.years if year not in shown)
+    # The present or the future asked about ("en ce moment", "les prochaines élections") from texts all
+    # dated before last year: they cannot say it (an undated text might).
+    years = [int(d[:4]) for d in dates if d and d[:4].isdigit()]
+    if query.asks_now and len(years) == len(dates) and max(years) < today.year - 1:
+        unknown += 1
+    # An amount or a rate asked for ("quel salaire", "taux de subvention") that no text gives.
+    if query.asks_amount and not any(has_amount(t) for t in texts):
+        unknown += 1
+    return best * 0.5**unknown
+
+
+def evidence(
+    query: Query,
+    hits: Sequence[Hit],
+    keyword: KeywordIndex | None = None,
+    similarity_range: tuple[float, float] | None = None,
+    dense_weight: float = 0.5,
+    top: int = 3,
+    today: dt.date | None = None,
+    units: Sequence[tuple[str, str | None]] = (),
+) -> float:
+    """How well the answer's material answers the question, from 0 to 1: the words (`word_evidence` over the
+    `units` the answer quotes, as (text with its headings, date); else over the `top` passages) and the
+    meaning (the best cosine, scaled on the embedder's calibrated `similarity_range`, mixed in with
+    `dense_weight`)."""
+    passages = hits[:top]
+    texts, dates = ([t for t, _ in units], [d for _, d in units]) if units else (
+        [h.chunk.indexed_text for h in passages], [h.chunk.date for h in passages])
+    lexical = word_evidence(query, texts, dates, keyword, today or dt.date.today())
+    cosines = [h.dense_score for h in hits if h.dense_score is not None]
+    if similarity_range is None or not cosines or dense_weight == 0:
+        return lexical
+    low, high = similarity_range
+    semantic = min(1.0, max(0.0, (max(cosines) - low) / (high - low)))
+    return (1 - dense_weight) * lexical + dense_weight * semantic

@@ -1,0 +1,110 @@
+"""The extractive composer: whole blocks under their label, one when it answers, questions never quoted."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from assistant.answer import extractive
+from assistant.compose import compose, quote_label
+from assistant.query import analyse
+from assistant.stores.memory import MemoryStore
+from assistant.types import Chunk, Hit
+
+TODAY = dt.date(2026, 12, 2)
+COMPOSITION = ("Le conseil citoyen réunit deux catégories de membres :\n"
+               "- des habitants tirés au sort, dans le respect de la parité ;\n"
+               "- des représentants des associations et acteurs locaux du quartier.")
+
+
+def chunk(text: str, section: str | None, n: int = 1, *, title: str = "Les conseils citoyens", kind: str = "fiche",
+          source: str = "fiches/cc.md", start: int = 0, **meta: object) -> Chunk:
+    return Chunk(id=f"c{n}-{start}", text=text, source=source, root="/r", title=title,
+                 section=f"{title} > {section}" if section else None, kind=kind, start=start,
+                 end=start + len(text), metadata=meta)  # type: ignore[arg-type]
+
+
+def hits(*chunks: Chunk) -> list[Hit]:
+    return [Hit(c, 1.0 / r, r) for r, c in enumerate(chunks, start=1)]
+
+
+def answer(question: str, found: list[Hit], unit_chunks=None):  # type: ignore[no-untyped-def]
+    composition = compose(analyse(question), found, None, unit_chunks)
+    return composition, extractive(question, composition, TODAY)
+
+
+def test_one_block_that_answers_is_the_whole_answer_with_its_label_and_all_its_items() -> None:
+    found = hits(chunk(COMPOSITION, "Composition", 1),
+                 chunk("Les conseils citoyens participent au pilotage du contrat de ville.", "Missions", 2))
+    composition, (text, citations, sentences, _) = answer("Qui peut être membre d'un conseil citoyen ?", found)
+    assert len(composition.quotes) == 1 and not composition.partial
+    assert text.splitlines() == ["Fiche « Les conseils citoyens » — Composition [1] :", *COMPOSITION.splitlines()]
+    assert [c.n for c in citations] == [1]
+    assert [s.text for s in sentences][1:] == ["des habitants tirés au sort, dans le respect de la parité ;",
+                                               "des représentants des associations et acteurs locaux du quartier."]
+
+
+def test_a_list_cut_by_the_splitter_is_quoted_whole_from_its_unit() -> None:
+    first, second = COMPOSITION[:80], COMPOSITION[60:]
+    a = chunk(first, "Composition", 1, start=0)
+    b = chunk(second, "Composition", 1, start=60)
+    store = MemoryStore()
+    store.upsert([a, b], [[1.0, 0.0], [1.0, 0.0]])
+    _, (text, *_rest) = answer("Qui peut être membre d'un conseil citoyen ?", hits(a), store.unit_chunks)
+    assert "représentants des associations et acteurs locaux" in text and text.count("- ") == 2
+
+
+def test_a_subject_the_question_did_not_name_is_not_quoted_beside_the_one_it_named() -> None:
+    cc = chunk("La communauté de communes exerce des compétences obligatoires et la politique de la ville en "
+               "compétence optionnelle.", "Communauté de communes", 1, title="Intercommunalités")
+    ca = chunk("La politique de la ville fait partie des compétences obligatoires de la communauté "
+               "d'agglomération.", "Communauté d'agglomération", 2, title="Intercommunalités")
+    _, (text, *_rest) = answer("La politique de la ville est-elle une compétence obligatoire d'une "
+                                         "communauté de communes ?", hits(ca, cc))
+    assert "agglomération" not in text and "compétence optionnelle" in text
+
+
+def test_a_question_of_the_corpus_is_said_to_be_raised_never_quoted_as_its_own_answer() -> None:
+    actes = chunk("Première série de questions\n\nVers une nouvelle politique contractuelle ?\n\nQuel est sa "
+                  "direction ?", None, 1, title="Journée nationale du 11 décembre 2017", kind="actes",
+                  source="actes/j.txt")
+    actes = Chunk(**{**actes.__dict__, "date": "2017-12-11"})
+    composition, (text, *_rest) = answer("Vers une nouvelle politique contractuelle ?", hits(actes))
+    assert composition.raised_in is not None and not composition.quotes
+    assert "?" not in text and "Cette question a été posée dans « Journée nationale du 11 décembre 2017 » [1]" in text
+
+
+def test_a_number_asked_for_and_not_given_makes_a_partial_answer() -> None:
+    found = hits(chunk("Le contrat de ville est signé par le préfet, le président de l'EPCI et les maires.",
+                       "Signataires", 1, title="Les contrats de ville"))
+    composition, (text, *_rest) = answer("Combien de communes signent le contrat de ville ?", found)
+    assert composition.partial and text.startswith("Réponse partielle : les passages trouvés ne donnent pas")
+    given = hits(chunk("Le contrat de ville est conclu pour six ans.", "Durée", 1, title="Les contrats de ville"))
+    assert not answer("Le contrat de ville est signé pour combien de temps ?", given)[0].partial
+
+
+def test_bibliographies_are_never_quoted_and_near_duplicates_are_quoted_once_citing_both() -> None:
+    rule = "Les membres du conseil citoyen sont tirés au sort parmi les habitants du quartier prioritaire."
+    found = hits(chunk("Loi n° 2014-173, article 7 : les membres du conseil citoyen sont tirés au sort.", "Sources", 1),
+                 chunk(rule, "Composition", 2),
+                 chunk(rule.replace("Les membres", "Ainsi, les membres"), None, 3, title="Article 7",
+                       kind="texte officiel", source="loi/article-7.md"))
+    composition, (text, citations, *_rest) = answer("Comment sont désignés les membres du conseil citoyen ?", found)
+    assert "Loi n° 2014-173, article 7 :" not in text
+    assert len(composition.quotes) == 1 and "[1][2]" in text and len(citations) == 2
+
+
+def test_an_old_text_is_said_to_be_old_with_its_date() -> None:
+    law = chunk("Les conseils citoyens sont composés d'habitants tirés au sort.", None, 1, title="Article 7",
+                kind="texte officiel", valid_as_of="2015-05")
+    _, (text, _c, _s, notes) = answer("Comment sont composés les conseils citoyens ?", hits(law))
+    assert notes[-1] == ("Attention : texte à jour au mai 2015, il y a plus d'un an ; vérifiez la version en "
+                         "vigueur (Légifrance pour les textes officiels).") and text.endswith(notes[-1])
+    fresh = chunk(law.text, None, 1, title="Article 7", kind="texte officiel", valid_as_of="2026-06")
+    assert answer("Comment sont composés les conseils citoyens ?", hits(fresh))[1][3] == ()
+
+
+def test_labels_say_where_each_quote_comes_from() -> None:
+    assert quote_label(chunk("x", "Composition")) == "Fiche « Les conseils citoyens » — Composition"
+    law = Chunk(id="l", text="x", source="c.jsonl", root="/r", title="Article L5214-16", kind="texte officiel",
+                metadata={"code": "Code général des collectivités territoriales"})
+    assert quote_label(law) == "Code général des collectivités territoriales — Article L5214-16"

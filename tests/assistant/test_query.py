@@ -1,0 +1,36 @@
+"""The question analysed once: what retrieval, evidence and the composer read."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.query import analyse, expected
+
+
+@pytest.mark.parametrize(("question", "kind"), [
+    ("Combien faut-il d'habitants au minimum pour un QPV ?", "number"),
+    ("un contrat de vile c'est signé pour combien de temps ?", "number"),
+    ("Quel est le montant de l'indemnité ?", "amount"),
+    ("Quel est le budget du NPNRU ?", "amount"),
+    ("Depuis quand l'ANCT existe-t-elle ?", "date"),
+    ("Quels critères pour être QPV ?", "list"),
+    ("Qui peut être membre d'un conseil citoyen ?", "list"),
+    ("Qui préside le conseil citoyen ?", "person"),
+    ("C'est quoi l'ANCT ?", "definition"),
+    ("Comment fonctionne un conseil citoyen ?", None),
+    ("Que finance le budget participatif ?", None),
+])
+def test_the_expected_kind_of_answer(question: str, kind: str | None) -> None:
+    assert expected(question) == kind
+
+
+def test_a_follow_up_is_made_standalone_but_keeps_its_own_kind() -> None:
+    q = analyse("et qui le préside ?", ["Comment est composé le conseil citoyen ?"])
+    assert q.standalone.startswith("Comment est composé le conseil citoyen") and q.expects == "person"
+    assert "citoyen" in q.wanted and "compos" in q.wanted
+
+
+def test_acronyms_expand_for_keywords_and_asking_words_are_not_content() -> None:
+    q = analyse("Quels sont les QPV en 2024 ?")
+    assert {"quarti", "prioritair"} <= set(q.keyword_tokens) and "qpv" in q.wanted
+    assert not q.wanted & {"quel"} and q.years == ("2024",) and q.salient == ("QPV", "2024")
