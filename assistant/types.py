@@ -63,9 +63,10 @@ class Chunk:
     start: int = 0
     end: int = 0
     record_id: str | None = None
-    date: str | None = None
+    date: str | None = None  # when the document was written or published (ISO, as precise as known)
     kind: str | None = None
     metadata: Mapping[str, Scalar] = field(default_factory=dict)
+    valid_as_of: str | None = None  # « état du droit au » : the date at which the content is true (ISO)
 
     @property
     def collection(self) -> str | None:

@@ -25,8 +25,8 @@ from ingest.turns import structure
 from ingest.walk import Skipped, Target, kept_by, targets, walk
 
 # Bump when loading, cleaning or splitting changes what a file yields: every file is then redone.
-# 2: OCR of scanned PDF pages; speaker turns of proceedings.
-PIPELINE_VERSION = "2"
+# 2: OCR of scanned PDF pages; speaker turns of proceedings. 3: valid_as_of carried by every passage.
+PIPELINE_VERSION = "3"
 UPSERT_BATCH = 512
 
 

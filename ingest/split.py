@@ -80,6 +80,7 @@ def split_document(document: Document, root: str, size: int, overlap: int) -> li
     date = normalise_date(meta.pop("date", None)) or guess_date(
         document.title, *(str(meta.get(k, "")) for k in ("collection", "texte", "source"))
     )
+    valid_as_of = normalise_date(meta.pop("valid_as_of", None))
     meta.pop("title", None)
     seen: Counter[tuple[str | None, str]] = Counter()
     chunks: list[Chunk] = []
@@ -111,6 +112,7 @@ def split_document(document: Document, root: str, size: int, overlap: int) -> li
                     record_id=document.record_id,
                     date=date,
                     kind=str(kind) if kind else None,
+                    valid_as_of=valid_as_of,
                     metadata={**meta, **section.metadata, **({"ocr": True} if ocr else {})},
                 )
             )

@@ -23,7 +23,7 @@ CHUNKS = [
     chunk(1, "Les conseils citoyens sont mis en place dans chaque quartier prioritaire.", kind="fiche",
           date="2014-02-21", section="Article 7", page=3, page_end=4, metadata={"code": "Loi"}),
     chunk(2, "La communauté de communes exerce la compétence développement économique.", kind="texte officiel",
-          date="2015-05", record_id="cgct:L5214-16"),
+          date="2015-05", record_id="cgct:L5214-16", valid_as_of="2015-05"),
     chunk(3, "Le contrat de ville est signé par l'État et les collectivités.", root="/autre"),
 ]
 
