@@ -133,17 +133,18 @@ def extractive(question: str, composition: Composition, today: dt.date
     return "\n\n".join(lines), citations, sentences, tuple(notes)
 
 
-def leads(hits: Sequence[Hit], raised: Hit | None = None) -> tuple[str, list[Citation]]:
+def leads(hits: Sequence[Hit], raised: Hit | None = None) -> tuple[str, list[Citation], tuple[str, ...]]:
     """What to say instead of an answer: the closest passages, to read as leads; and, when the question
     only stands in a document that asks it, that it was raised there."""
     citations = [Citation(i, h) for i, h in enumerate(hits[:3], start=1)]
     if raised is not None and all(c.hit.chunk.id != raised.chunk.id for c in citations):
         citations = [*citations[:2], Citation(3 if len(citations) >= 3 else len(citations) + 1, raised)]
-    head = ""
+    notes: tuple[str, ...] = ()
     if raised is not None:
         n = next(c.n for c in citations if c.hit.chunk.id == raised.chunk.id)
-        head = _question_line(raised, n) + " "
+        notes = (_question_line(raised, n),)
     if not citations:
-        return NOT_FOUND + " Le corpus ne contient aucun passage proche.", []
+        return NOT_FOUND + " Le corpus ne contient aucun passage proche.", [], ()
     listed = " ; ".join(f"[{c.n}] {quote_label(c.hit.chunk)}" for c in citations)
-    return f"{head}{NOT_FOUND} Passages les plus proches, à consulter comme pistes : {listed}.", citations
+    head = "".join(f"{n} " for n in notes)
+    return f"{head}{NOT_FOUND} Passages les plus proches, à consulter comme pistes : {listed}.", citations, notes

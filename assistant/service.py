@@ -122,12 +122,11 @@ class Assistant:
         floor = STRONG if composition.raised_in else self.settings.abstain_block_coverage
         weak = not composition.quotes or composition.strength < floor
         if not hits or score < self.settings.abstain_threshold or weak:
-            text, citations = answers.leads(hits, composition.raised_in)
+            text, citations, notes = answers.leads(hits, composition.raised_in)
             yield text
             yield Answer(question, text, True, mode, tuple(citations), (), self._timings(started, retrieved),
-                         evidence=score)
+                         evidence=score, notes=notes)
             return
-        notes: tuple[str, ...] = ()
         if mode == "extractive":
             text, citations, sentences, notes = answers.extractive(question, composition, today)
             yield text
@@ -142,6 +141,7 @@ class Assistant:
                 yield piece
             given = [answers.Citation(i, h) for i, h in enumerate(given_hits, start=1)]
             text, sentences, removed = check("".join(pieces), given)
+            notes = ()
             used = {n for s in sentences for n in s.citations}
             citations = [c for c in given if c.n in used]
         yield Answer(question, text, False, mode, tuple(citations), tuple(sentences),

@@ -8,6 +8,7 @@ from html import escape
 
 from assistant.answer import NOT_FOUND, Answer, AnswerSentence, Citation, label
 from assistant.checks import terms
+from assistant.compose import Quote
 from assistant.sentences import sentence_spans
 from assistant.types import Chunk
 
@@ -67,8 +68,11 @@ def answer_body(answer: Answer, turn: int) -> str:
         )
         more = (f'<p>Passages les plus proches, à consulter comme pistes :</p><ul class="cf-leads">{leads}</ul>'
                 if leads else "<p>Le corpus ne contient aucun passage proche.</p>")
+        more = "".join(f'<p class="cf-note">{_linkify(_e(n), turn)}</p>' for n in answer.notes) + more
         return (f'<div class="cf-notfound"><strong>Pas trouvé</strong> — {_e(NOT_FOUND)} '
                 f"Essayez d'autres mots, ou retirez les filtres.{more}</div>")
+    if answer.quotes:
+        return quotes_html(answer, turn)
     out, cursor = [], 0
     for a, b in _unsupported_spans(answer.text, answer.sentences):
         out.append(_linkify(_e(answer.text[cursor:a]), turn))
@@ -86,6 +90,35 @@ def answer_body(answer: Answer, turn: int) -> str:
         removed = ", ".join(f"[{n}]" for n in answer.removed_markers)
         body += f'<p class="cf-warn">Renvois retirés car ils ne désignaient aucun passage : {_e(removed)}.</p>'
     return body
+
+
+def _marks(answer: Answer, quote: Quote, turn: int) -> str:
+    ids = {h.chunk.id for h in quote.hits}
+    return _linkify(" ".join(f"[{c.n}]" for c in answer.citations if c.hit.chunk.id in ids), turn)
+
+
+def quotes_html(answer: Answer, turn: int) -> str:
+    """An extractive answer as it was built: each quoted block under the label of where it comes from, lists
+    as lists, the notes (partial answer, question raised, dated text) as notes."""
+    parts: list[str] = []
+    notes = list(answer.notes)
+    for note in notes:
+        if not note.startswith("Attention"):
+            parts.append(f'<p class="cf-note">{_linkify(_e(note), turn)}</p>')
+    for quote in answer.quotes:
+        block = quote.block
+        head = f'<div class="cf-qlabel">{_e(quote.label)} {_marks(answer, quote, turn)}</div>'
+        if quote.summarised:
+            intro = f"{_e(block.intro)} " if block.intro else ""
+            body = f"<p>{intro}<em>liste de {len(block.items)} éléments, à lire en entier dans la source.</em></p>"
+        elif block.kind == "list":
+            intro = f"<p>{_e(block.intro)}</p>" if block.intro else ""
+            body = intro + '<ul class="cf-list">' + "".join(f"<li>{_e(i)}</li>" for i in block.items) + "</ul>"
+        else:
+            body = f"<p>« {_e(block.text)} »</p>"
+        parts.append(f'<div class="cf-quote">{head}<blockquote>{body}</blockquote></div>')
+    parts += [f'<p class="cf-warn">{_e(n)}</p>' for n in notes if n.startswith("Attention")]
+    return "".join(parts)
 
 
 def answer_html(answer: Answer, turn: int) -> str:

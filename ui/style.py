@@ -37,6 +37,11 @@ a.cf-cite:hover, a.cf-cite:focus { background: #dbeafe; text-decoration: underli
 .cf-flag { display: inline-block; margin-left: .3rem; font-size: .72rem; font-weight: 600; color: #9a3412;
   background: #ffedd5; border-radius: .3rem; padding: 0 .35rem; vertical-align: middle; }
 .cf-warn { color: #9a3412; font-size: .92rem; }
+.cf-quote { margin: 0 0 .6rem; white-space: normal; }
+.cf-qlabel { font-weight: 600; font-size: .92rem; color: var(--body-text-color-subdued); }
+.cf-quote blockquote { margin: .15rem 0 0; padding-left: .7rem; border-left: 3px solid #93c5fd; }
+.cf-list { margin: .2rem 0 0 1.1rem; padding: 0; }
+.cf-note { font-style: italic; }
 .cf-notfound { border-left: 4px solid #f59e0b; padding-left: .7rem; }
 .cf-notfound ul { margin: .2rem 0 0; }
 .cf-error { color: #b91c1c; }

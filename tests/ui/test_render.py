@@ -118,3 +118,22 @@ def test_markdown_export_has_footnotes() -> None:
     abstained = Answer("x ?", f"{NOT_FOUND} [1] Conseils", True, "extractive",
                        (Citation(1, Hit(chunk(PASSAGE), 0.1, 1)),), ())
     assert "**Pas trouvé**" in render.answer_markdown(abstained)
+
+
+def test_an_extractive_answer_shows_each_quote_under_its_label_and_lists_as_lists() -> None:
+    import datetime as dt
+
+    from assistant.answer import extractive
+    from assistant.compose import compose
+    from assistant.query import analyse
+
+    listed = chunk(f"Deux catégories :\n- des habitants {EVIL} ;\n- des représentants des associations.")
+    hits = [Hit(listed, 1.0, 1)]
+    composition = compose(analyse("Qui peut être membre du conseil citoyen ?"), hits)
+    text, citations, sentences, notes = extractive("q", composition, dt.date(2026, 12, 2))
+    html = render.answer_body(Answer("q", text, False, "extractive", tuple(citations), tuple(sentences),
+                                     quotes=composition.quotes, notes=notes), 0)
+    assert '<div class="cf-qlabel">Fiche « Conseils » — Composition <a class="cf-cite"' in html
+    assert re.findall(r"<li>(.*?)</li>", html) == [f"des habitants {render._e(EVIL)} ;",
+                                                   "des représentants des associations."]
+    assert "<script>" not in html
