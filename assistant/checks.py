@@ -39,11 +39,17 @@ def support(sentence: str, passages: Sequence[str]) -> float:
 
 def check(text: str, given: Sequence[Citation], threshold: float = 0.5) -> tuple[str, list[AnswerSentence], list[int]]:
     """Every [n] must point to a given passage (others are removed and reported); each sentence gets a
-    support score against the passages it cites and is marked unsupported below `threshold`."""
+    support score against the passages it cites and is marked unsupported below `threshold`. A sentence that
+    asks a question (a model echoing the question or a passage) or repeats an earlier one is dropped."""
     by_n = {c.n: c for c in given}
     removed: list[int] = []
     checked: list[AnswerSentence] = []
+    seen: set[str] = set()
     for sentence in sentences(text):
+        key = _norm(MARKER.sub("", sentence))
+        if MARKER.sub("", sentence).rstrip(" »\")").endswith("?") or key in seen:
+            continue
+        seen.add(key)
         cited = [int(m) for m in MARKER.findall(sentence)]
         removed += [n for n in cited if n not in by_n]
         valid = tuple(dict.fromkeys(n for n in cited if n in by_n))

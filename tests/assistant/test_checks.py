@@ -66,3 +66,10 @@ def test_mixed_subject() -> None:
     assert not mixed_subject(question, f"Fiche [1] :\n« {cc.text} »", [cc])
     # both named: nothing is mixed
     assert not mixed_subject("communauté de communes ou communauté d'agglomération ?", mixed, [cc, ca])
+
+
+def test_check_drops_echoed_questions_and_repeats_of_a_generated_answer() -> None:
+    given = [Citation(1, Hit(chunk("Le conseil citoyen est composé d'habitants tirés au sort."), 1.0, 1))]
+    text, sentences, _ = check("Qui compose le conseil citoyen ? Des habitants tirés au sort [1]. "
+                               "Des habitants tirés au sort [1].", given)
+    assert [s.text for s in sentences] == ["Des habitants tirés au sort."] and not echo(text, []) and not duplicate(text)
