@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from assistant.errors import CarrefourError
+from assistant.errors import EMPTY_INDEX, CarrefourError
 
 MODES = ("hybrid", "dense", "bm25")
 
@@ -199,6 +199,9 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def _lines(text: str) -> list[str]:
     if text != "-":
+        if not text.strip():
+            raise CarrefourError("Question vide : écrivez une question entre guillemets, ou « - » pour les lire "
+                                 "sur l'entrée standard.")
         return [text]
     return [line.strip() for line in sys.stdin if line.strip()]
 
@@ -211,10 +214,21 @@ def _assistant(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     return Assistant(_settings(args)), filters
 
 
+def _index_is_empty(assistant) -> bool:  # type: ignore[no-untyped-def]
+    settings = assistant.settings
+    # A data dir never ingested is left untouched: opening the store would create it.
+    if not settings.chroma_url and not settings.chroma_dir.exists():
+        return True
+    return bool(assistant.store.count() == 0)
+
+
 def cmd_search(args: argparse.Namespace) -> int:
     from assistant.service import hit_json
 
     assistant, filters = _assistant(args)
+    if _index_is_empty(assistant):
+        print(EMPTY_INDEX, file=sys.stderr)
+        return 1
     for query in _lines(args.query):
         hits = assistant.search(query, args.k, filters, args.retrieval)
         if args.json:
@@ -233,6 +247,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from assistant.service import answer_json
 
     assistant, filters = _assistant(args)
+    if _index_is_empty(assistant):
+        print(EMPTY_INDEX, file=sys.stderr)
+        return 1
     for question in _lines(args.question):
         if args.json:
             answer = assistant.ask(question, args.mode, filters, retrieval=args.retrieval)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -14,6 +13,7 @@ from assistant.settings import Settings
 from ui import admin, render
 from ui.chat import Chat, Turn, filters_from
 from ui.files import ROUTE, DocumentFiles
+from ui.protect import Protect, RateLimit, client_of
 from ui.style import CSS, HEAD, HELP, THEME
 
 EXAMPLES = (  # each answered from the project's corpus/ alone
@@ -35,6 +35,8 @@ def _answered(turns: Sequence[Turn]) -> list[tuple[str, int]]:
 
 def build_app(assistant: Assistant, settings: Settings, examples: Sequence[str] = EXAMPLES) -> gr.Blocks:
     chat = Chat(assistant, settings)
+    guard = admin.Guard()  # every event that checks the password goes through it
+    feedbacks = RateLimit(20)  # per client and minute: a person gives a few, a script thousands
 
     def respond(question: str, turns: list[Turn], kind: str, year_from: float | None, year_to: float | None,
                 folder: str) -> Iterator[tuple[Any, ...]]:
@@ -64,20 +66,39 @@ def build_app(assistant: Assistant, settings: Settings, examples: Sequence[str] 
         return (chat.intro(), gr.update(choices=_choices(facets.kinds, "Tous les types")),
                 gr.update(choices=_choices(facets.folders, "Tous les dossiers")))
 
-    def unlock(password: str) -> tuple[Any, ...]:
-        if not admin.check_password(settings, password):
-            time.sleep(1)  # slows down guessing
-            return gr.update(visible=False), "Mot de passe incorrect.", ""
-        return gr.update(visible=True), "Administration déverrouillée.", admin.status_html(admin.corpus_status(assistant))
+    def unlock(password: str, request: gr.Request) -> tuple[Any, ...]:
+        refused = guard.check(settings, password, client_of(request))
+        if refused:
+            return gr.update(visible=False), refused, "", gr.update()
+        return (gr.update(visible=True), "Administration déverrouillée.",
+                admin.status_html(admin.corpus_status(assistant)), _uploaded(settings))
 
-    def upload(password: str, files: list[str] | None) -> Iterator[str]:
+    def upload(password: str, files: list[str] | None, request: gr.Request) -> Iterator[str]:
         try:
-            yield from admin.upload_and_ingest(assistant, settings, password, files)
+            yield from admin.upload_and_ingest(assistant, settings, password, files, guard, client_of(request))
         except Exception as exc:  # noqa: BLE001 — the tab reports it, the server keeps serving
             yield f'<p class="cf-error">Dépôt impossible : {render._e(exc)}</p>'
 
-    def status(password: str) -> str:
-        return admin.status_html(admin.corpus_status(assistant)) if admin.check_password(settings, password) else ""
+    def status(password: str, request: gr.Request) -> tuple[str, Any]:
+        if guard.check(settings, password, client_of(request)):
+            return "", gr.update()
+        return admin.status_html(admin.corpus_status(assistant)), _uploaded(settings)
+
+    def remove(password: str, name: str | None, request: gr.Request) -> str:
+        refused = guard.check(settings, password, client_of(request))
+        if refused:
+            return f'<p class="cf-error">{render._e(refused)}</p>'
+        try:
+            return admin.remove_upload(assistant, settings, name)
+        except Exception as exc:  # noqa: BLE001 — the tab reports it, the server keeps serving
+            return f'<p class="cf-error">Retrait impossible : {render._e(exc)}</p>'
+
+    def feedback_api(question: str, answer: dict[str, Any], rating: str, comment: str = "",
+                     wrong_source: bool = False, history: list[str] | None = None,
+                     request: gr.Request = None) -> str:  # type: ignore[assignment]
+        """The `feedback` API: an answer as returned by `ask`, rated "up" (👍) or "down" (👎)."""
+        feedbacks.take(client_of(request), "d'avis")
+        return chat.api_feedback(question, answer, rating, comment, wrong_source, history)
 
     facets = chat.facets()
     with gr.Blocks(title="Carrefour — assistant documentaire", analytics_enabled=False) as demo:
@@ -136,12 +157,23 @@ def build_app(assistant: Assistant, settings: Settings, examples: Sequence[str] 
                         uploads = gr.File(label=f"Documents à ajouter ({kinds} ; {settings.max_upload_mb} Mo au plus)",
                                           file_count="multiple", file_types=list(admin.ALLOWED), elem_id="cf-upload")
                         ingest = gr.Button("Déposer et indexer", variant="primary", elem_id="cf-ingest")
+                        with gr.Row():
+                            uploaded = gr.Dropdown([], label=f"Documents déposés ({settings.upload_folder}/)",
+                                                   elem_id="cf-uploaded", scale=3)
+                            remove_btn = gr.Button("Retirer du corpus", variant="stop", elem_id="cf-remove", scale=1)
                         report = gr.HTML(elem_id="cf-report")
-                    unlock_btn.click(unlock, [password], [panel, unlocked, state], api_visibility="private")
-                    password.submit(unlock, [password], [panel, unlocked, state], api_visibility="private")
+                    # Outside the queue (queue=False): a flood of password guesses never fills the chat's queue,
+                    # and the guard answers them at once.
+                    for trigger in (unlock_btn.click, password.submit):
+                        trigger(unlock, [password], [panel, unlocked, state, uploaded], api_visibility="private",
+                                queue=False)
                     ingest.click(upload, [password, uploads], [report], api_visibility="private",
                                  concurrency_limit=1, concurrency_id="ingest").then(
-                        status, [password], [state], api_visibility="private").then(
+                        status, [password], [state, uploaded], api_visibility="private", queue=False).then(
+                        refresh, None, [intro, kind, folder], api_visibility="private", show_progress="hidden")
+                    remove_btn.click(remove, [password, uploaded], [report], api_visibility="private",
+                                     concurrency_limit=1, concurrency_id="ingest").then(
+                        status, [password], [state, uploaded], api_visibility="private", queue=False).then(
                         refresh, None, [intro, kind, folder], api_visibility="private", show_progress="hidden")
             with gr.Tab("Aide", id="aide"):
                 gr.Markdown(HELP)
@@ -163,8 +195,13 @@ def build_app(assistant: Assistant, settings: Settings, examples: Sequence[str] 
                        api_visibility="private")
         demo.load(refresh, None, [intro, kind, folder], api_visibility="private", show_progress="hidden")
         gr.api(_api(chat.api_ask), api_name="ask")
-        gr.api(_api(chat.api_feedback), api_name="feedback")
+        gr.api(_api(feedback_api), api_name="feedback")
+    demo.carrefour_guard = guard  # type: ignore[attr-defined]  # read by `launch` for the upload route
     return demo
+
+
+def _uploaded(settings: Settings) -> Any:
+    return gr.update(choices=admin.uploaded_files(settings), value=None)
 
 
 def _api(fn):  # type: ignore[no-untyped-def]
@@ -185,15 +222,18 @@ def _api(fn):  # type: ignore[no-untyped-def]
 def launch(demo: gr.Blocks, assistant: Assistant, settings: Settings, host: str = "127.0.0.1", port: int = 7860,
            share: bool = False, block: bool = True, quiet: bool = False) -> gr.Blocks:
     """Queue sized for 2 cores, the `/document` route in front of Gradio's, no analytics, no run history."""
+    from starlette.middleware import Middleware
     from starlette.routing import Route
 
     files = DocumentFiles(settings, lambda cid: next(iter(assistant.store.get([cid])), None))
+    guard = getattr(demo, "carrefour_guard", None) if settings.admin_password else None
     demo.queue(default_concurrency_limit=2, max_size=100)
     demo.launch(
         server_name=host, server_port=port, share=share, prevent_thread_lock=True, quiet=quiet, show_error=False,
         max_file_size=f"{settings.max_upload_mb}mb", footer_links=["api"], run_history=False, ssr_mode=False,
         # A plain Starlette route given to the FastAPI app: it is matched before Gradio's own routes.
-        app_kwargs={"routes": [Route(ROUTE, files.response, methods=["GET"])]},
+        app_kwargs={"routes": [Route(ROUTE, files.response, methods=["GET"])],
+                    "middleware": [Middleware(Protect, guard=guard)]},
         theme=THEME, css=CSS, head=HEAD,
     )
     if block:

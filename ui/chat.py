@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import platform
+import re
 import tempfile
 import threading
 from collections import Counter
@@ -49,6 +50,23 @@ class Facets:
     kinds: tuple[tuple[str, int], ...]
     folders: tuple[tuple[str, int], ...]
     years: tuple[int, int] | None
+
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()<>#+!|~:/])")  # ":" and "/" too: no bare URL is linked
+_CREDENTIALS = re.compile(r"(\w+://)[^/\s@]+@")  # user:password@ of a URL
+_ABSOLUTE_PATH = re.compile(r"(?<![\w.:/])(?:/[^\s/«»:;,()]+)+/?|\b[A-Za-z]:\\[^\s«»:;,()]+")
+
+
+def markdown_text(text: str) -> str:
+    """Text from a document shown inside Markdown: HTML escaped and Markdown syntax neutralised, so a `kind`
+    like `[cliquez](https://…)` stays words, never a live link."""
+    return _MARKDOWN.sub(r"\\\1", escape(text, quote=False))
+
+
+def public(message: str) -> str:
+    """An error message for anyone on the web: the server's folders left out (only the last name stays)."""
+    message = _CREDENTIALS.sub(r"\1", message)
+    return _ABSOLUTE_PATH.sub(lambda m: "…/" + re.split(r"[\\/]", m.group(0).rstrip("/\\"))[-1], message)
 
 
 def filters_from(kind: str | None, year_from: float | None, year_to: float | None, folder: str | None) -> Filters:
@@ -115,7 +133,7 @@ class Chat:
         if not f.chunks:
             return ("**L'index est vide** : aucun document n'est encore consultable. L'équipe doit d'abord indexer "
                     "le corpus (`carrefour ingest`, ou l'onglet Administration).")
-        kinds = [KIND_LABELS.get(k, f"des documents de type « {escape(k)} »")  # kinds come from the documents
+        kinds = [KIND_LABELS.get(k, f"des documents de type « {markdown_text(k)} »")  # kinds come from the documents
                  for k, _ in sorted(f.kinds, key=lambda kv: -kv[1])]
         holds = f" : {', '.join(kinds)}" if kinds else ""
         years = f" Les documents datés vont de {f.years[0]} à {f.years[1]}." if f.years else ""
@@ -145,7 +163,7 @@ class Chat:
                     yield *self.render(turns, (question, "".join(pieces))), turns
             turn = Turn(question, answer, None, filters)
         except CarrefourError as exc:
-            turn = Turn(question, None, str(exc), filters)
+            turn = Turn(question, None, public(str(exc)), filters)
         except Exception:
             log.exception("question en échec : %r", question)
             turn = Turn(question, None, UNEXPECTED, filters)

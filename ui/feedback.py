@@ -21,6 +21,11 @@ CREATE TABLE IF NOT EXISTS feedback (
     wrong_source INTEGER NOT NULL, filters TEXT NOT NULL, settings TEXT NOT NULL, versions TEXT NOT NULL);
 """
 MAX_COMMENT = 4000
+# Bounds on what an anonymous client may store (55 MB used to go in in 1.1 s): a real answer's JSON is 5-20 KB.
+MAX_QUESTION = 1000
+MAX_ANSWER = 100_000  # characters of JSON
+MAX_HISTORY = 20
+MAX_DATABASE = 200 * 1024 * 1024  # then new feedback is refused until the base is exported and emptied
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,23 @@ class Feedback:
     filters: dict[str, Any]
     settings: dict[str, Any]
     versions: dict[str, str]
+
+
+def _dict(text: str) -> dict[str, Any]:
+    """A stored JSON object, or {} for anything else (a record forged through the API must not break export)."""
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _list(text: str) -> list[str]:
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError):
+        return []
+    return [str(v) for v in value] if isinstance(value, list) else []
 
 
 def normalise_rating(rating: str) -> str:
@@ -63,8 +85,17 @@ class FeedbackStore:
     def add(self, question: str, answer: Mapping[str, Any], rating: str, comment: str = "",
             wrong_source: bool = False, history: Iterable[str] = (), filters: Mapping[str, Any] | None = None,
             settings: Mapping[str, Any] | None = None, versions: Mapping[str, str] | None = None) -> int:
-        row = (time.time(), question, json.dumps(list(history), ensure_ascii=False),
-               json.dumps(dict(answer), ensure_ascii=False), normalise_rating(rating), (comment or "")[:MAX_COMMENT],
+        if not isinstance(answer, Mapping) or not isinstance(answer.get("citations", []), list):
+            raise ConfigError("Avis refusé : « answer » doit être la réponse JSON renvoyée par l'API ask.")
+        answer_text = json.dumps(dict(answer), ensure_ascii=False)
+        if len(answer_text) > MAX_ANSWER:
+            raise ConfigError(f"Avis refusé : réponse jointe trop longue ({MAX_ANSWER} caractères de JSON au plus).")
+        if self.path.exists() and self.path.stat().st_size > MAX_DATABASE:
+            raise StoreError("Base des avis pleine : l'équipe doit l'exporter (carrefour feedback export) puis "
+                             "la vider avant d'en recevoir d'autres.")
+        history = [str(h)[:MAX_QUESTION] for h in list(history)[-MAX_HISTORY:]]
+        row = (time.time(), str(question)[:MAX_QUESTION], json.dumps(history, ensure_ascii=False),
+               answer_text, normalise_rating(rating), str(comment or "")[:MAX_COMMENT],
                int(bool(wrong_source)), json.dumps(dict(filters or {}), ensure_ascii=False),
                json.dumps(dict(settings or {}), ensure_ascii=False), json.dumps(dict(versions or {})))
         with closing(self._connect()) as db, db:
@@ -78,16 +109,22 @@ class FeedbackStore:
             return []
         with closing(self._connect()) as db:
             rows = db.execute("SELECT * FROM feedback ORDER BY id").fetchall()
-        return [Feedback(r[0], r[1], r[2], json.loads(r[3]), json.loads(r[4]), r[5], r[6], bool(r[7]),
-                         json.loads(r[8]), json.loads(r[9]), json.loads(r[10])) for r in rows]
+        return [Feedback(r[0], r[1], str(r[2]), _list(r[3]), _dict(r[4]), str(r[5]), str(r[6] or ""), bool(r[7]),
+                         _dict(r[8]), _dict(r[9]), _dict(r[10])) for r in rows]
 
     def export(self) -> list[dict[str, Any]]:
         return [to_question(f) for f in self.all()]
 
 
+def _citations(answer: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The citations of a stored answer, ignoring anything else a forged record may hold there."""
+    citations = answer.get("citations") if isinstance(answer, Mapping) else None
+    return [c for c in citations if isinstance(c, Mapping)] if isinstance(citations, list) else []
+
+
 def _gold(answer: Mapping[str, Any]) -> list[dict[str, str | None]]:
     gold: list[dict[str, str | None]] = []
-    for c in answer.get("citations", []):
+    for c in _citations(answer):
         section = c.get("section")
         entry = {"source": c.get("source"), "section": None if c.get("record_id") or not section
                  else str(section).split(" > ")[-1], "record_id": c.get("record_id")}
@@ -115,7 +152,7 @@ def to_question(f: Feedback) -> dict[str, Any]:
         notes.append(f"Commentaire : « {' '.join(f.comment.split())} ».")
     if f.history:
         notes.append(f"Questions précédentes : {' | '.join(f.history)}.")
-    cited = ", ".join(str(c.get("source")) for c in f.answer.get("citations", []))
+    cited = ", ".join(str(c.get("source")) for c in _citations(f.answer))
     notes.append(f"Réponse donnée : « {' '.join(str(f.answer.get('answer', '')).split())[:500]} »"
                  + (f" (sources citées : {cited})." if cited else "."))
     return {

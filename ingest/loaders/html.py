@@ -6,6 +6,7 @@ import re
 import warnings
 from typing import TYPE_CHECKING
 
+from assistant.errors import LoadError
 from assistant.types import Document
 from ingest import limits
 from ingest.loaders import Block, Loaded, assemble, first_line_title, meaningful_title, require_text
@@ -118,7 +119,21 @@ def fragment_to_text(markup: str) -> str:
     return "".join(item if isinstance(item, str) else f"\n\n{item.text}\n\n" for item in out)
 
 
+_CONTROL = bytes(b for b in range(32) if b not in b"\t\n\r\f") + b"\x7f"
+
+
+def _binary(data: bytes) -> bool:
+    """Random bytes named `.html` are no page: NUL bytes (without a UTF-16 mark), or control bytes, which no
+    text encoding of a page uses, for more than 1 byte in 20 of the first 64 KB (random bytes: 1 in 9)."""
+    head = data[:65536]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return False
+    return b"\x00" in head or len(head) - len(head.translate(None, _CONTROL)) > len(head) / 20
+
+
 def load(data: bytes, source: str, stem: str, *, pdf_password: str | None = None) -> Loaded:
+    if _binary(data):
+        raise LoadError(source, "fichier binaire, pas une page HTML : vérifiez son format ou convertissez-le")
     soup = _soup(data)  # bs4 reads the charset from the BOM or <meta>, else guesses
     out: Out = []
     _render(soup.body or soup, out, False)

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.ui.conftest import ui_assistant, ui_settings  # noqa: F401 — fixtures shared with tests/ui
+
 CARREFOUR = str(Path(sys.executable).parent / "carrefour")
 
 
