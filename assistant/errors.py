@@ -9,6 +9,10 @@
 """
 
 
+# Said by `search`, `ask` and the chat when nothing has been indexed yet (they stop there, exit status 1).
+EMPTY_INDEX = "L'index est vide : lancez `carrefour ingest`"
+
+
 class CarrefourError(Exception):
     """Base class: the CLI and the UI show its message, never a traceback."""
 

@@ -60,7 +60,12 @@ def _unsupported_spans(text: str, sentences: Sequence[AnswerSentence]) -> list[t
     return spans
 
 
-def answer_body(answer: Answer, turn: int) -> str:
+def not_found_hint(filtered: bool) -> str:
+    """What to try after « Pas trouvé »: removing filters only helps when some are set."""
+    return "Essayez d'autres mots, ou retirez les filtres." if filtered else "Essayez d'autres mots."
+
+
+def answer_body(answer: Answer, turn: int, filtered: bool = False) -> str:
     """The answer text with linked markers; unsupported sentences wrapped and flagged."""
     if answer.abstained:
         leads = "".join(
@@ -70,7 +75,7 @@ def answer_body(answer: Answer, turn: int) -> str:
                 if leads else "<p>Le corpus ne contient aucun passage proche.</p>")
         more = "".join(f'<p class="cf-note">{_linkify(_e(n), turn)}</p>' for n in answer.notes) + more
         return (f'<div class="cf-notfound"><strong>Pas trouvé</strong> — {_e(NOT_FOUND)} '
-                f"Essayez d'autres mots, ou retirez les filtres.{more}</div>")
+                f"{not_found_hint(filtered)}{more}</div>")
     if answer.quotes:
         return quotes_html(answer, turn)
     out, cursor = [], 0
@@ -121,12 +126,12 @@ def quotes_html(answer: Answer, turn: int) -> str:
     return "".join(parts)
 
 
-def answer_html(answer: Answer, turn: int) -> str:
+def answer_html(answer: Answer, turn: int, filtered: bool = False) -> str:
     seconds = sum(answer.timings.values()) / 1000 if answer.timings else None
     # only a slow answer is worth a word (an llm mode); sub-second ones say nothing
     timing = f'<div class="cf-time">Réponse en {f"{seconds:.1f}".replace(".", ",")} s</div>' if seconds and seconds >= 1 else ""
     return (f'<div class="cf-a"><div class="cf-who">Carrefour</div><div class="cf-bubble">'
-            f"{answer_body(answer, turn)}{timing}</div></div>")
+            f"{answer_body(answer, turn, filtered)}{timing}</div></div>")
 
 
 def conversation_html(turns: Sequence[tuple[str, str]]) -> str:
@@ -152,6 +157,11 @@ def _pages(chunk: Chunk) -> str | None:
     if chunk.page_end and chunk.page_end != chunk.page:
         return f"p. {chunk.page}–{chunk.page_end}"
     return f"p. {chunk.page}"
+
+
+def validity_note(chunk: Chunk) -> str | None:
+    """« état du droit au 05/2015 »: the date at which the passage is true, when the document gives one."""
+    return f"état du droit au {_fr_date(chunk.valid_as_of)}" if chunk.valid_as_of else None
 
 
 def ocr_note(chunk: Chunk) -> str | None:
@@ -199,7 +209,7 @@ def source_card(citation: Citation, answer: Answer, turn: int, doc_url: DocUrl |
     supporting = [s.text for s in answer.sentences if citation.n in s.citations]
     meta = [
         ("Section", chunk.section or chunk.record_id), ("Page", _pages(chunk)), ("Date", _fr_date(chunk.date)),
-        ("Type", chunk.kind), ("Fichier", chunk.source), ("Texte", ocr_note(chunk)),
+        ("État du droit", _fr_date(chunk.valid_as_of)), ("Type", chunk.kind), ("Fichier", chunk.source), ("Texte", ocr_note(chunk)),
     ]
     if citation.hit.also_in:
         meta.append(("Aussi dans", ", ".join(citation.hit.also_in)))
@@ -248,10 +258,52 @@ def answer_markdown(answer: Answer) -> str:
         lines += [f"> - {s}" for s in unsupported] + [""]
     if answer.citations:
         lines += ["## Sources", ""]
-    for c in answer.citations:
-        chunk = c.hit.chunk
-        where = ", ".join(p for p in (chunk.source, chunk.section, _pages(chunk), _fr_date(chunk.date), ocr_note(chunk))
-                          if p)
-        excerpt = _short(chunk.text, 300)
-        lines.append(f"[^{c.n}]: {label(c.hit)} ({where}). « {excerpt} »")
+    lines += [f"[^{c.n}]: {_source_line(c)}" for c in answer.citations]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _source_line(citation: Citation) -> str:
+    chunk = citation.hit.chunk
+    where = ", ".join(p for p in (chunk.source, chunk.section, _pages(chunk), _fr_date(chunk.date),
+                                  validity_note(chunk), ocr_note(chunk)) if p)
+    return f"{label(citation.hit)} ({where}). « {_short(chunk.text, 300)} »"
+
+
+def answer_rich_html(answer: Answer) -> str:
+    """The answer as a small HTML document, to open in Word or paste into an e-mail: paragraphs, `[n]` as
+    superscript calls, the sources as a numbered list with their date and état du droit."""
+    calls = MARKER.sub(lambda m: f"<sup>[{m.group(1)}]</sup>", _e(answer.text))
+    paragraphs = "".join(f"<p>{p.strip()}</p>" for p in re.split(r"\n\s*\n", calls) if p.strip())
+    parts = [f"<h1>{_e(answer.question.strip())}</h1>"]
+    if answer.abstained:
+        parts.append("<p><strong>Pas trouvé</strong> dans le corpus.</p>")
+    parts.append(paragraphs.replace("\n", "<br>"))
+    unsupported = [s.text for s in answer.sentences if not s.supported]
+    if unsupported:
+        parts.append("<p><em>Attention : phrase(s) non étayée(s) par les passages cités :</em></p><ul>"
+                     + "".join(f"<li>{_e(u)}</li>" for u in unsupported) + "</ul>")
+    if answer.citations:
+        parts.append("<h2>Sources</h2><ol>" + "".join(
+            f'<li value="{c.n}">{_e(_source_line(c))}</li>' for c in answer.citations) + "</ol>")
+    parts.append("<p><small>Réponse de Carrefour, assistant documentaire : vérifiez les textes en vigueur."
+                 "</small></p>")
+    body = "".join(parts)
+    return (f'<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"><title>{_e(_short(answer.question))}'
+            f"</title></head><body>{body}</body></html>")
+
+
+INLINE_PREFIX = "cf-isrc"  # the copy of a source card shown under its answer on a narrow screen
+
+
+def inline_sources_html(turn: int, answer: Answer, doc_url: DocUrl | None = None) -> str:
+    """The sources of one answer, to sit right under it where the page is too narrow for the side panel
+    (the CSS shows one or the other); the cards' ids differ from the panel's so `[n]` finds the visible one."""
+    if not answer.citations:
+        return ""
+    cards = "".join(
+        source_card(c, answer, turn, doc_url).replace(
+            f'id="{source_id(turn, c.n)}"', f'id="{INLINE_PREFIX}-{turn}-{c.n}"', 1)
+        for c in answer.citations
+    )
+    title = "Pistes (passages les plus proches)" if answer.abstained else "Sources de cette réponse"
+    return f'<details class="cf-inline-sources"><summary>{title}</summary>{cards}</details>'

@@ -64,6 +64,16 @@ a.cf-open { font-size: .9rem; font-weight: 600; }
 .cf-examples button { white-space: normal !important; text-align: left; justify-content: flex-start; }
 .cf-label p { margin: .4rem 0 0; }
 .cf-admin ul { margin: .3rem 0; } .cf-progress { font-weight: 600; }
+.cf-banner { border-left: 4px solid #dc2626; background: #fef2f2; color: #7f1d1d; padding: .6rem .9rem;
+  border-radius: .4rem; font-weight: 600; }
+/* Each answer's sources under it on a narrow screen, in the side panel otherwise (the columns wrap below
+   ≈ 700 px: 360 + 320 px of minimum width). */
+.cf-inline-sources { display: none; white-space: normal; margin-top: .3rem; }
+.cf-inline-sources summary { cursor: pointer; font-weight: 600; }
+@media (max-width: 760px) {
+  .cf-inline-sources { display: block; }
+  #cf-sources-column { display: none !important; }
+}
 """
 
 # `[n]` opens the cited source: unfold its answer's block, scroll to it and make it blink once.
@@ -72,7 +82,11 @@ HEAD = """
 document.addEventListener("click", function (event) {
   var link = event.target && event.target.closest ? event.target.closest("a.cf-cite") : null;
   if (!link) { return; }
-  var target = document.getElementById(link.getAttribute("data-target"));
+  var id = link.getAttribute("data-target");
+  var target = document.getElementById(id);
+  if (!target || target.offsetParent === null) {  // panel hidden on a narrow screen: the copy under the answer
+    target = document.getElementById(id.replace("cf-src-", "cf-isrc-")) || target;
+  }
   if (!target) { return; }
   event.preventDefault();
   var fold = target.closest("details");
@@ -95,8 +109,10 @@ HELP = """
   ne la reprenez pas sans vérifier.
 - **« Pas trouvé »** : le corpus ne contient rien de fiable sur la question ; les passages les plus proches sont
   proposés comme pistes. Reformulez, ou retirez les filtres.
-- Les textes officiels du corpus sont des **versions consolidées vers mai 2015** : vérifiez toujours la version
-  en vigueur sur Légifrance.
+- Chaque source indique sa date et, quand le document la donne, son **état du droit** : la date à laquelle son
+  contenu était exact (pour un texte officiel, la date de la version consolidée). Une réponse qui cite un texte
+  vieux de plus d'un an le signale : vérifiez toujours la version en vigueur sur Légifrance.
+- Sur un écran étroit (téléphone), les sources de chaque réponse s'affichent juste en dessous d'elle.
 
 ### Poser une question
 - Écrivez en français, comme vous le diriez à un collègue. Une question de suite (« et pour les métropoles ? »)
@@ -105,11 +121,13 @@ HELP = """
   dossier.
 
 ### Donner votre avis
-Après une réponse, cliquez sur 👍 ou 👎 (avec un commentaire si vous le souhaitez) ; cochez **« Source
+Après une réponse, ouvrez « Votre avis sur une réponse » et cliquez sur **👍 Réponse utile** ou **👎 Réponse
+insatisfaisante** (avec un commentaire si vous le souhaitez) ; cochez **« Source
 erronée »** si un passage cité ne dit pas ce que la réponse lui fait dire. Les avis servent à construire des
 questions de test pour améliorer l'assistant.
 
 ### Réutiliser une réponse
 « Exporter la réponse » donne la réponse en Markdown, avec ses sources en notes de bas de page, à copier ou
-télécharger.
+télécharger, et une version **mise en forme** (HTML) à ouvrir dans Word ou à coller dans un courriel : les
+renvois [1], [2]… y deviennent des appels de note et les sources une liste numérotée.
 """
