@@ -15,6 +15,7 @@ from assistant.query import Query, analyse
 from assistant.stores import Store
 from assistant.textfr import fold
 from assistant.types import Chunk, Filters, Hit
+from assistant.units import unit_key
 
 Mode = Literal["hybrid", "dense", "bm25"]
 MODES: tuple[Mode, ...] = ("hybrid", "dense", "bm25")
@@ -27,6 +28,11 @@ class RetrievalConfig:
     rrf_k: int = 60  # the constant of Cormack et al. (2009); small changes matter little
     dense_weight: float = 1.0
     keyword_weight: float = 1.0
+    # A unit's score: its best passage's plus this share of its other matching passages'.
+    unit_bonus: float = 0.1
+
+
+SAME_TEXT = 0.8  # share of the shorter passage's 5-word runs found in the other: the same text
 
 
 def dedupe_key(text: str) -> str:
@@ -82,18 +88,49 @@ class Retriever:
         missing = [i for i in ranked if i not in chunks]
         chunks.update((c.id, c) for c in self.store.get(missing))
         hits = [Hit(chunk=chunks[i], score=scores[i], dense_score=dense_scores.get(i)) for i in ranked if i in chunks]
-        return self._dedupe(hits, k)
+        return group(hits, k, self.config.unit_bonus)
 
-    @staticmethod
-    def _dedupe(hits: list[Hit], k: int) -> list[Hit]:
-        kept: dict[str, Hit] = {}
-        for hit in hits:
-            key = dedupe_key(hit.chunk.text)
-            if key in kept:
-                first = kept[key]
-                label = source_label(hit.chunk)
-                if label != source_label(first.chunk) and label not in first.also_in:
-                    kept[key] = replace(first, also_in=(*first.also_in, label), duplicates=(*first.duplicates, hit.chunk))
-            elif len(kept) < k:
-                kept[key] = hit
-        return [replace(h, rank=r) for r, h in enumerate(kept.values(), start=1)]
+
+def shingles(text: str, size: int = 5) -> set[str]:
+    """Runs of `size` words, accents and case folded: what two cuts of one text share."""
+    words = re.sub(r"[^\w]+", " ", fold(text)).split()
+    return {" ".join(words[i : i + size]) for i in range(max(1, len(words) - size + 1))} if words else set()
+
+
+def same_text(a: set[str], b: set[str]) -> bool:
+    """One passage mostly inside the other: the same article in two forms (a Markdown file and a JSONL record),
+    whatever the places the splitter cut them."""
+    return bool(a and b) and len(a & b) >= SAME_TEXT * min(len(a), len(b))
+
+
+def group(hits: Sequence[Hit], k: int, bonus: float = 0.0) -> list[Hit]:
+    """One hit per citable unit (`assistant.units.unit_key`): its best passage as `chunk`, its other matching
+    passages in `passages`, its score the best one's plus `bonus` times the others'. The same text in another
+    form (another file, other cuts) is the same result: its source goes to `also_in`."""
+    units: list[Hit] = []
+    prints: list[set[str]] = []
+    where: dict[str, int] = {}
+    for hit in hits:
+        key = unit_key(hit.chunk)
+        if key in where:
+            i = where[key]
+            first = units[i]
+            if unit_key(first.chunk) == key:
+                dense = max((d for d in (first.dense_score, hit.dense_score) if d is not None), default=None)
+                units[i] = replace(first, passages=(*first.passages, hit.chunk), score=first.score + bonus * hit.score,
+                                   dense_score=dense)
+            continue
+        text = shingles(hit.chunk.text)
+        i = next((j for j, other in enumerate(prints) if same_text(text, other)), None)
+        if i is not None:
+            first = units[i]
+            label = source_label(hit.chunk)
+            if label != source_label(first.chunk) and label not in first.also_in:
+                units[i] = replace(first, also_in=(*first.also_in, label), duplicates=(*first.duplicates, hit.chunk))
+            where[key] = i
+            continue
+        where[key] = len(units)
+        units.append(hit)
+        prints.append(text)
+    units.sort(key=lambda h: -h.score)  # stable: ties keep the fused order
+    return [replace(h, rank=r) for r, h in enumerate(units[:k], start=1)]

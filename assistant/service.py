@@ -163,6 +163,7 @@ def hit_json(hit: Hit) -> dict[str, object]:
         "kind": c.kind, "text": c.text, "also_in": list(hit.also_in),
         # extensions (the contract is kept, only extended)
         "page_end": c.page_end, "root": c.root, "collection": c.collection,
+        "passages": [{"chunk_id": p.id, "text": p.text, "page": p.page} for p in hit.passages],
         "valid_as_of": c.valid_as_of,  # « état du droit au » : the date at which the passage is true
         "speaker": c.metadata.get("speaker"),  # proceedings: who said the passage (ingest/turns.py)
     }

@@ -105,6 +105,7 @@ class Hit:
     also_in: tuple[str, ...] = ()  # other sources holding the same text
     duplicates: tuple[Chunk, ...] = ()
     dense_score: float | None = None  # cosine similarity to the query, when vector search saw it
+    passages: tuple[Chunk, ...] = ()  # other passages of the same unit that matched, best first
 
 
 @dataclass(frozen=True)

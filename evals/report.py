@@ -14,7 +14,7 @@ from evals.scoring import recall_curve
 
 COLUMNS = (
     ("hit@1", "hit@1"), ("hit@3", "hit@3"), ("hit@5", "hit@5"), ("hit@10", "hit@10"), ("recall@5", "R@5"),
-    ("recall@10", "R@10"), ("mrr@10", "MRR@10"), ("ndcg@10", "nDCG@10"),
+    ("recall@10", "R@10"), ("mrr@10", "MRR@10"), ("ndcg@10", "nDCG@10"), ("unit_duplicates", "doublons/top 10"),
     ("answer_key_fact_coverage", "faits dans la réponse"), ("key_fact_coverage", "faits réponse+sources"),
     ("citation_precision", "préc. citations"), ("supported_share", "phrases étayées"),
     ("echo", "écho"), ("cut_list", "liste coupée"), ("orphan_start", "sans antécédent"), ("duplicate", "répétition"),

@@ -13,14 +13,16 @@ import numpy as np
 
 from assistant.answer import Answer
 from assistant.checks import DEFECTS, bare_text, defects
+from assistant.retrieve import same_text, shingles
 from assistant.types import Hit
+from assistant.units import unit_key
 from evals.matching import Question, facts_in, hit_gold, hit_groups
 from evals.metrics import hit_at_k, mrr_at_k, ndcg_at_k, recall_at_k
 
 AGGREGATE_KEYS = (
     "hit@1", "hit@3", "hit@5", "hit@10", "mrr@10", "ndcg@10", "key_fact_coverage", "citation_precision",
     "supported_share", "abstention_accuracy", "false_refusal_rate", "latency_p50_ms", "latency_p95_ms",
-    "answer_key_fact_coverage", *DEFECTS, "partial_rate",
+    "answer_key_fact_coverage", *DEFECTS, "partial_rate", "unit_duplicates",
 )
 EXTRA_KEYS = (
     "recall@5", "recall@10", "retrieve_p50_ms", "retrieve_p95_ms", "answer_p50_ms", "answer_p95_ms",
@@ -52,6 +54,18 @@ def recall_curve(found: Sequence[int | None], relevant: int, top: int = 10) -> l
     return [recall_at_k(ids, gold, k) for k in range(1, top + 1)]
 
 
+def unit_duplicates(hits: Sequence[Hit], top: int = 10) -> int:
+    """Slots of the top `top` that repeat a unit already listed: the same unit, or the same text in another form."""
+    seen: list[tuple[str, set[str]]] = []
+    repeats = 0
+    for hit in hits[:top]:
+        key, text = unit_key(hit.chunk), shingles(hit.chunk.text)
+        if any(key == k or same_text(text, t) for k, t in seen):
+            repeats += 1
+        seen.append((key, text))
+    return repeats
+
+
 def _hit_row(hit: Hit, question: Question) -> dict[str, Any]:
     c = hit.chunk
     text = " ".join(c.text.split())
@@ -70,6 +84,7 @@ def score_question(question: Question, hits: Sequence[Hit], answer: Answer) -> d
         "retrieved": [_hit_row(h, question) for h in hits],
         "found": found,
         "first_relevant_rank": next((r for r, g in enumerate(found, 1) if g is not None), None),
+        "unit_duplicates": unit_duplicates(hits),
         **retrieval_scores(found, question.relevant if evaluated else 0),
     }
     cited_texts = [c.hit.chunk.text for c in answer.citations]
@@ -159,6 +174,7 @@ def aggregate(rows: Sequence[Mapping[str, Any]], config: str) -> dict[str, float
     answered = [r for r in results if not r["abstained"] and r.get("defects") is not None]
     for key in DEFECTS:
         out[key] = _mean([float(r["defects"][key]) for r in answered])
+    out["unit_duplicates"] = _mean([float(r.get("unit_duplicates", 0)) for r in results])
     out["partial_rate"] = _mean([float(bool(r.get("partial"))) for r in results if not r["abstained"]])
     out["citation_precision"] = _mean([r["citation_precision"] for r in results])
     out["supported_share"] = _mean([r["supported_share"] for r in results])

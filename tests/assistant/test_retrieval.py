@@ -13,7 +13,7 @@ from assistant.conversation import condense, is_follow_up
 from assistant.retrieve import rrf
 from assistant.service import Assistant
 from assistant.settings import Settings
-from assistant.types import Filters
+from assistant.types import Chunk, Filters, Hit
 from ingest.pipeline import Ingestor
 
 DOCS = {
@@ -144,3 +144,27 @@ def test_search_and_ask_json_contracts(assistant: Assistant, monkeypatch: pytest
     (filtered,) = run_cli(["search", "compétences", "--kind", "fiche", "--json", "--data-dir", data],
                           monkeypatch, capsys)
     assert {h["kind"] for h in filtered["hits"]} == {"fiche"}
+
+
+def test_results_are_units_one_hit_each_with_their_other_passages_and_other_forms() -> None:
+    from assistant.retrieve import group
+
+    article = ("Les conseils citoyens sont composés, d'une part, d'habitants tirés au sort dans le respect de la "
+               "parité entre les femmes et les hommes et, d'autre part, de représentants des associations et "
+               "acteurs locaux. Ils participent à toutes les instances de pilotage du contrat de ville.")
+
+    def c(cid: str, text: str, source: str, record: str | None = None, section: str | None = "Article 7") -> Chunk:
+        return Chunk(id=cid, text=text, source=source, root="/r", title="Article 7", section=section,
+                     record_id=record)
+
+    md1 = c("md1", article[:150], "lamy/article-7.md")
+    md2 = c("md2", article[120:], "lamy/article-7.md")
+    jsonl = c("j", article[:200], "lois.jsonl", record="lamy:Article 7", section=None)  # cut elsewhere
+    other = c("o", "La métropole exerce de plein droit les compétences suivantes en matière de politique de la ville.",
+              "cgct.jsonl", record="cgct:L5217-2", section=None)
+    hits = [Hit(md1, 0.9, dense_score=0.8), Hit(jsonl, 0.8), Hit(other, 0.7), Hit(md2, 0.6, dense_score=0.85)]
+    found = group(hits, 10, bonus=0.1)
+    assert [h.chunk.id for h in found] == ["md1", "o"] and [h.rank for h in found] == [1, 2]
+    assert found[0].passages == (md2,) and found[0].also_in == ("lois.jsonl#lamy:Article 7",)
+    assert found[0].score == pytest.approx(0.9 + 0.1 * 0.6) and found[0].dense_score == 0.85
+    assert len(group(hits, 1)) == 1
