@@ -43,6 +43,7 @@ class Answer:
     partial: bool = False  # the kind of answer asked for (a number, a list…) is not in what is quoted
     quotes: tuple[Quote, ...] = ()  # extractive mode: the blocks quoted, each with its label
     notes: tuple[str, ...] = ()  # lines said beside the quotes (partial answer, dated texts, question raised)
+    strength: float = 0.0  # share of the question's words in the best block the composer found
 
 
 def label(hit: Hit) -> str:
@@ -112,14 +113,11 @@ def extractive(question: str, composition: Composition, today: dt.date
         ns = tuple(cite(h) for h in quote.hits)
         marks = "".join(f"[{n}]" for n in ns)
         block = quote.block
-        if quote.summarised:
-            intro = f"{block.intro} " if block.intro else ""
-            lines.append(f"{quote.label} {marks} : {intro}liste de {len(block.items)} éléments, à lire en entier "
-                         "dans la source.")
-            sentences.append(AnswerSentence(block.intro or quote.label, ns, True, 1.0))
-            continue
         if block.kind == "list":
-            body = "\n".join(([block.intro] if block.intro else []) + [f"- {item}" for item in block.items])
+            items = block.heads() if quote.summarised else block.items
+            body = "\n".join(([block.intro] if block.intro else []) + [f"- {item}" for item in items])
+            if quote.summarised:
+                body += f"\n(Liste de {len(items)} éléments abrégés : le texte complet est dans la source {marks}.)"
             sentences += [AnswerSentence(s, ns, True, 1.0) for s in ((block.intro,) if block.intro else ())]
             sentences += [AnswerSentence(item, ns, True, 1.0) for item in block.items]
         else:

@@ -24,7 +24,7 @@ MAX_QUOTES = 3
 # Words quoted at most, lists included: measured on the practitioner sets, the longest useful answers (the
 # contents of a contrat de ville, the missions of the CGET) are lists of 150 to 220 words.
 MAX_WORDS = 260
-# A list longer than this is announced ("liste de N éléments") with its source, never cut.
+# A list longer than this shows every item cut to its first words, says so and points to the source.
 MAX_LIST_WORDS = 260
 # A paragraph longer than this is quoted from its best sentences, the cut marked « (…) ».
 MAX_PARAGRAPH_WORDS = 130
@@ -66,7 +66,7 @@ class Quote:
     block: Block
     hits: tuple[Hit, ...]  # the unit's best hit first; a near-duplicate block of another unit adds its own
     score: float = 0.0
-    summarised: bool = False  # a list too long to quote: announced with its number of items
+    summarised: bool = False  # a list too long to quote whole: its items cut to their first words, the cut said
     unit: str = ""  # the whole text of the unit quoted from, for the sources panel and the evidence
     context: str = ""  # its collection, title and headings
 
@@ -239,12 +239,13 @@ def compose(query: Query, hits: Sequence[Hit], keyword: KeywordIndex | None = No
             quotes[same] = _with_source(quotes[same], unit.hit)
             used.add(rank)
             continue
-        if quotes and (alone or len(quotes) >= MAX_QUOTES or words + block.words > MAX_WORDS):
-            continue
         summarised = block.kind == "list" and block.words > MAX_LIST_WORDS
+        size = sum(len(h.split()) for h in block.heads()) if summarised else block.words
+        if quotes and (alone or len(quotes) >= MAX_QUOTES or words + size > MAX_WORDS):
+            continue
         quotes.append(Quote(quote_label(unit.hit.chunk), block, (unit.hit,), round(score, 4), summarised,
                             unit.text, unit.context))
-        words += block.words if not summarised else 20
+        words += size
         used.add(rank)
     given = [q.block for q in quotes]
     missing = None

@@ -125,7 +125,7 @@ class Assistant:
             text, citations, notes = answers.leads(hits, composition.raised_in)
             yield text
             yield Answer(question, text, True, mode, tuple(citations), (), self._timings(started, retrieved),
-                         evidence=score, notes=notes)
+                         evidence=score, notes=notes, strength=composition.strength)
             return
         if mode == "extractive":
             text, citations, sentences, notes = answers.extractive(question, composition, today)
@@ -147,7 +147,8 @@ class Assistant:
         yield Answer(question, text, False, mode, tuple(citations), tuple(sentences),
                      self._timings(started, retrieved), tuple(removed), evidence=score,
                      partial=composition.partial if mode == "extractive" else False,
-                     quotes=composition.quotes if mode == "extractive" else (), notes=notes)
+                     quotes=composition.quotes if mode == "extractive" else (), notes=notes,
+                     strength=composition.strength)
 
     @staticmethod
     def _timings(started: float, retrieved: float) -> dict[str, float]:

@@ -21,8 +21,9 @@ from assistant.types import Chunk
 
 BlockKind = Literal["paragraph", "list", "heading", "question"]
 
-# "- ", "• ", "1° ", "2) ", "a) ", "I. - ", "II. – ": what opens a list item in fiches and legal texts.
-_ITEM = re.compile(r"^\s*(?:[-–•*]\s+|\d+°\s*|\d+\s*[).]\s+|[a-z]\)\s+|[IVX]+\.\s*[-–]?\s+)")
+# "- ", "• ", "1° ", "2) ", "a) ": what opens a list item in fiches and legal texts. Not "I. –", "II. –":
+# they open the parts of an article, each a paragraph of its own.
+_ITEM = re.compile(r"^\s*(?:[-–•*]\s+|\d+°\s*|\d+\s*[).]\s+|[a-z]\)\s+)")
 _PARAGRAPH = re.compile(r"\n[ \t]*\n")
 # Sections a practitioner does not want quoted as an answer: they list where the text comes from.
 _BIBLIOGRAPHY = re.compile(r"^(sources?|bibliographie|références|pour aller plus loin|liens( utiles)?|"
@@ -78,6 +79,10 @@ class Block:
     @property
     def words(self) -> int:
         return len(self.text.split())
+
+    def heads(self, words: int = 14) -> tuple[str, ...]:
+        """The items cut to their first `words` words, the cut marked: a long list shown whole but short."""
+        return tuple(i if len(i.split()) <= words else " ".join(i.split()[:words]) + " …" for i in self.items)
 
 
 def is_item(line: str) -> bool:

@@ -107,6 +107,8 @@ def score_question(question: Question, hits: Sequence[Hit], answer: Answer) -> d
         "answer": answer.text,
         "abstained": answer.abstained,
         "evidence": round(answer.evidence, 3),
+        "strength": round(answer.strength, 3),
+        "raised": any(n.startswith("Cette question a été posée") for n in answer.notes),
         "citations": [{"n": c.n, "source": c.hit.chunk.source, "section": c.hit.chunk.section,
                        "record_id": c.hit.chunk.record_id, "relevant": ok} for c, ok in zip(answer.citations, good)],
         "key_facts_found": facts,

@@ -113,12 +113,13 @@ def quotes_html(answer: Answer, turn: int) -> str:
     for quote in answer.quotes:
         block = quote.block
         head = f'<div class="cf-qlabel">{_e(quote.label)} {_marks(answer, quote, turn)}</div>'
-        if quote.summarised:
-            intro = f"{_e(block.intro)} " if block.intro else ""
-            body = f"<p>{intro}<em>liste de {len(block.items)} éléments, à lire en entier dans la source.</em></p>"
-        elif block.kind == "list":
+        if block.kind == "list":
             intro = f"<p>{_e(block.intro)}</p>" if block.intro else ""
-            body = intro + '<ul class="cf-list">' + "".join(f"<li>{_e(i)}</li>" for i in block.items) + "</ul>"
+            items = block.heads() if quote.summarised else block.items
+            body = intro + '<ul class="cf-list">' + "".join(f"<li>{_e(i)}</li>" for i in items) + "</ul>"
+            if quote.summarised:
+                body += (f"<p><em>Liste de {len(items)} éléments abrégés : le texte complet est dans la source "
+                         f"{_marks(answer, quote, turn)}.</em></p>")
         else:
             body = f"<p>« {_e(block.text)} »</p>"
         parts.append(f'<div class="cf-quote">{head}<blockquote>{body}</blockquote></div>')

@@ -108,3 +108,16 @@ def test_labels_say_where_each_quote_comes_from() -> None:
     law = Chunk(id="l", text="x", source="c.jsonl", root="/r", title="Article L5214-16", kind="texte officiel",
                 metadata={"code": "Code général des collectivités territoriales"})
     assert quote_label(law) == "Code général des collectivités territoriales — Article L5214-16"
+
+
+def test_a_list_too_long_to_quote_shows_every_item_shortened_and_says_so() -> None:
+    from assistant.checks import cut_list
+
+    items = [f"{n}° La compétence numéro {n} " + "qui s'étend sur de très nombreux mots " * 4 + ";" for n in range(1, 9)]
+    text = "La communauté de communes exerce les compétences suivantes :\n\n" + "\n\n".join(items)
+    law = chunk(text, None, 1, title="Article L5214-16", kind="texte officiel")
+    composition, (answer_text, *_rest) = answer("Quelles compétences exerce la communauté de communes ?", hits(law))
+    (quote,) = composition.quotes
+    assert quote.summarised and answer_text.count("\n- ") == 8 and answer_text.count(" …") == 8
+    assert "(Liste de 8 éléments abrégés : le texte complet est dans la source [1].)" in answer_text
+    assert not cut_list(answer_text, [law])
