@@ -93,6 +93,12 @@ def quote_label(chunk: Chunk) -> str:
     """ "Fiche « Conseils citoyens » — Composition", "Code général des collectivités territoriales — Article
     L5214-16", "Journée nationale … (actes), p. 2"."""
     section = heading(chunk)
+    speaker = chunk.metadata.get("speaker")
+    if speaker:  # proceedings: who said it, where
+        organisation = chunk.metadata.get("organisation")
+        who = f"{speaker} ({organisation})" if organisation else str(speaker)
+        text = f"{who}, « {chunk.title} »"
+        return f"{text}, p. {chunk.page}" if chunk.page else text
     if chunk.kind == "fiche":
         head = f"Fiche « {chunk.title} »"
     elif chunk.kind in ("actes", "compte rendu", "rapport"):

@@ -121,3 +121,9 @@ def test_a_list_too_long_to_quote_shows_every_item_shortened_and_says_so() -> No
     assert quote.summarised and answer_text.count("\n- ") == 8 and answer_text.count(" …") == 8
     assert "(Liste de 8 éléments abrégés : le texte complet est dans la source [1].)" in answer_text
     assert not cut_list(answer_text, [law])
+
+
+def test_a_quote_of_proceedings_names_the_speaker_and_the_day() -> None:
+    turn = chunk("Les conseils citoyens ont trouvé leur place.", "Loïc Cauret", 1, kind="actes",
+                 title="Journée nationale du 11 décembre 2017", speaker="Loïc Cauret", organisation="AdCF")
+    assert quote_label(turn) == "Loïc Cauret (AdCF), « Journée nationale du 11 décembre 2017 »"
