@@ -226,10 +226,11 @@ def cmd_search(args: argparse.Namespace) -> int:
     from assistant.service import hit_json
 
     assistant, filters = _assistant(args)
+    queries = _lines(args.query)  # an empty question is a usage error (2), said first
     if _index_is_empty(assistant):
         print(EMPTY_INDEX, file=sys.stderr)
         return 1
-    for query in _lines(args.query):
+    for query in queries:
         hits = assistant.search(query, args.k, filters, args.retrieval)
         if args.json:
             print(json.dumps({"query": query, "hits": [hit_json(h) for h in hits]}, ensure_ascii=False), flush=True)
@@ -247,10 +248,11 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from assistant.service import answer_json
 
     assistant, filters = _assistant(args)
+    questions = _lines(args.question)  # an empty question is a usage error (2), said first
     if _index_is_empty(assistant):
         print(EMPTY_INDEX, file=sys.stderr)
         return 1
-    for question in _lines(args.question):
+    for question in questions:
         if args.json:
             answer = assistant.ask(question, args.mode, filters, retrieval=args.retrieval)
             print(json.dumps(answer_json(answer), ensure_ascii=False), flush=True)
