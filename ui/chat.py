@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.answer import Answer
-from assistant.errors import CarrefourError
+from assistant.errors import EMPTY_INDEX, CarrefourError
 from assistant.service import Assistant, answer_json
 from assistant.settings import Settings
 from assistant.types import Chunk, Filters, chunk_folder, chunk_year
@@ -28,11 +28,12 @@ log = logging.getLogger("carrefour.ui")
 MAX_QUESTION = 1000
 UNEXPECTED = "Une erreur inattendue est survenue : réessayez, et si elle persiste, prévenez l'équipe du Carrefour."
 KIND_LABELS = {
-    "fiche": "des fiches de synthèse",
-    "actes": "les actes de journées du Carrefour",
-    "texte officiel": "des textes officiels (lois, décrets, articles du CGCT : textes consolidés vers mai 2015, "
-    "vérifiez la version en vigueur sur Légifrance)",
+    "fiche": "fiches de synthèse",
+    "actes": "actes de journées du Carrefour",
+    "texte officiel": "textes officiels (lois, décrets, articles de codes)",
 }
+# Said beside a kind whatever its dates: a consolidated text is the law of its date, not of today.
+KIND_HINTS = {"texte officiel": "vérifiez la version en vigueur sur Légifrance"}
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,8 @@ class Facets:
     kinds: tuple[tuple[str, int], ...]
     folders: tuple[tuple[str, int], ...]
     years: tuple[int, int] | None
+    # per kind: documents, oldest and newest « état du droit » (valid_as_of) of its passages, when they have one
+    validity: tuple[tuple[str, int, str | None, str | None], ...] = ()
 
 
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()<>#+!|~:/])")  # ":" and "/" too: no bare URL is linked
@@ -67,6 +70,28 @@ def public(message: str) -> str:
     """An error message for anyone on the web: the server's folders left out (only the last name stays)."""
     message = _CREDENTIALS.sub(r"\1", message)
     return _ABSOLUTE_PATH.sub(lambda m: "…/" + re.split(r"[\\/]", m.group(0).rstrip("/\\"))[-1], message)
+
+
+def _month(date: str) -> str:
+    """`2015-05` → `05/2015`, `2017-12-11` → `11/12/2017`."""
+    parts = date[:10].split("-")
+    return "/".join(reversed(parts)) if all(p.isdigit() for p in parts) else date
+
+
+def kind_line(kind: str, passages: int, validity: Sequence[tuple[str, int, str | None, str | None]]) -> str:
+    """One Markdown list line of the intro, from the index only: the kind, how many documents and passages, the
+    range of « état du droit » of its passages."""
+    name = KIND_LABELS.get(kind, f"documents de type « {markdown_text(kind)} »")  # kinds come from the documents
+    documents, oldest, newest = next(((n, a, b) for k, n, a, b in validity if k == kind), (None, None, None))
+    count = f"{documents} document{'s' if documents != 1 else ''}, " if documents is not None else ""
+    if oldest and newest and oldest != newest:
+        state = f", état du droit du {_month(oldest)} au {_month(newest)}"
+    elif oldest:
+        state = f", état du droit au {_month(oldest)}"
+    else:
+        state = ", sans date d'état du droit"
+    hint = f" ({KIND_HINTS[kind]})" if kind in KIND_HINTS else ""
+    return f"- {name} : {count}{passages} passages{state}{hint} ;"
 
 
 def filters_from(kind: str | None, year_from: float | None, year_to: float | None, folder: str | None) -> Filters:
@@ -114,16 +139,23 @@ class Chat:
         kinds: Counter[str] = Counter()
         folders: Counter[str] = Counter()
         years: set[int] = set()
+        documents: dict[str, set[tuple[str, str, str | None]]] = {}
+        valid: dict[str, list[str]] = {}
         for c in self.assistant.store.chunks():
             if c.kind:
                 kinds[c.kind] += 1
+                documents.setdefault(c.kind, set()).add((c.root, c.source, c.record_id))
+                if c.valid_as_of:
+                    valid.setdefault(c.kind, []).append(c.valid_as_of)
             folders[chunk_folder(c)] += 1
             if (year := chunk_year(c)) is not None:
                 years.add(year)
         from ui.admin import corpus_status
 
+        validity = tuple((k, len(documents[k]), min(valid[k]) if k in valid else None,
+                          max(valid[k]) if k in valid else None) for k in sorted(documents))
         facets = Facets(corpus_status(self.assistant)["documents"], count, tuple(sorted(kinds.items())),
-                        tuple(sorted(folders.items())), (min(years), max(years)) if years else None)
+                        tuple(sorted(folders.items())), (min(years), max(years)) if years else None, validity)
         with self._lock:
             self._facets = facets
         return facets
@@ -131,15 +163,14 @@ class Chat:
     def intro(self) -> str:
         f = self.facets()
         if not f.chunks:
-            return ("**L'index est vide** : aucun document n'est encore consultable. L'équipe doit d'abord indexer "
-                    "le corpus (`carrefour ingest`, ou l'onglet Administration).")
-        kinds = [KIND_LABELS.get(k, f"des documents de type « {markdown_text(k)} »")  # kinds come from the documents
-                 for k, _ in sorted(f.kinds, key=lambda kv: -kv[1])]
-        holds = f" : {', '.join(kinds)}" if kinds else ""
-        years = f" Les documents datés vont de {f.years[0]} à {f.years[1]}." if f.years else ""
+            return (f"**{EMPTY_INDEX}** (ou l'onglet Administration) : aucun document n'est encore consultable.")
+        lines = [kind_line(k, n, f.validity) for k, n in sorted(f.kinds, key=lambda kv: -kv[1])]
+        if lines:
+            lines[-1] = lines[-1].removesuffix(" ;") + "."
+        holds = ":\n\n" + "\n".join(lines) + "\n\n" if lines else ". "
         return (f"Carrefour répond à vos questions sur la politique de la ville, les intercommunalités et le "
-                f"développement territorial à partir de **{f.documents} documents** ({f.chunks} passages){holds}."
-                f"{years} Chaque réponse cite ses sources : cliquez sur un numéro [1] pour lire le passage, "
+                f"développement territorial à partir de **{f.documents} documents** ({f.chunks} passages){holds}"
+                "Chaque réponse cite ses sources : cliquez sur un numéro [1] pour lire le passage, "
                 "puis ouvrez le document original pour vérifier.")
 
     def respond(self, question: str, turns: Sequence[Turn], filters: Filters) -> Iterator[tuple[str, str, list[Turn]]]:
@@ -148,6 +179,10 @@ class Chat:
         turns = list(turns)
         question = " ".join((question or "").split())[:MAX_QUESTION]
         if not question:
+            yield *self.render(turns), turns
+            return
+        if self.assistant.store.count() == 0:  # said plainly, instead of a « Pas trouvé » over nothing
+            turns = [*turns, Turn(question, None, EMPTY_INDEX, filters)]
             yield *self.render(turns), turns
             return
         history = [t.question for t in turns]
@@ -171,12 +206,18 @@ class Chat:
         yield *self.render(turns), turns
 
     def render(self, turns: Sequence[Turn], pending: tuple[str, str] | None = None) -> tuple[str, str]:
-        items = [(t.question, render.answer_html(t.answer, i) if t.answer else render.error_html(t.error or ""))
+        items = [(t.question, self._answer_html(t, i) if t.answer else render.error_html(t.error or ""))
                  for i, t in enumerate(turns, start=1)]
         if pending:
             items.append((pending[0], render.partial_html(pending[1], len(turns) + 1)))
         answered = [(i, t.answer) for i, t in enumerate(turns, start=1) if t.answer]
         return render.conversation_html(items), render.sources_html(answered, self.files.url)
+
+    def _answer_html(self, turn: Turn, n: int) -> str:
+        """The answer, and its sources under it for a narrow screen (the CSS shows them there only)."""
+        assert turn.answer is not None
+        return (render.answer_html(turn.answer, n, filtered=not turn.filters.empty)
+                + render.inline_sources_html(n, turn.answer, self.files.url))
 
     def settings_snapshot(self) -> dict[str, Any]:
         keys = {"embedder", "embedder_model", "chat_mode", "dense_weight", "keyword_weight", "answer_passages",
@@ -213,6 +254,18 @@ class Chat:
         path = self._exports / f"carrefour-reponse-{hashlib.sha256(text.encode()).hexdigest()[:12]}.md"
         path.write_text(text, encoding="utf-8")
         return text, str(path)
+
+    def export_rich(self, turns: Sequence[Turn], index: int | None) -> tuple[str, str | None]:
+        """(The answer as rich text to look at and copy, a `.html` file for Word or an e-mail)."""
+        if not turns or index is None or not 1 <= int(index) <= len(turns) or turns[int(index) - 1].answer is None:
+            return "", None
+        html = render.answer_rich_html(turns[int(index) - 1].answer)  # type: ignore[arg-type]
+        if self._exports is None:
+            self._exports = Path(tempfile.mkdtemp(prefix="carrefour-export-"))
+        path = self._exports / f"carrefour-reponse-{hashlib.sha256(html.encode()).hexdigest()[:12]}.html"
+        path.write_text(html, encoding="utf-8")
+        body = html.split("<body>", 1)[-1].rsplit("</body>", 1)[0]
+        return f'<div class="cf-rich">{body}</div>', str(path)
 
     def api_ask(self, question: str, kind: str = "", year_from: float | None = None, year_to: float | None = None,
                 folder: str = "", history: list[str] | None = None) -> dict[str, Any]:

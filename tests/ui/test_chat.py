@@ -46,8 +46,8 @@ def test_filters_reach_the_search(ui_assistant: Assistant, ui_settings: Settings
     assert filters_from(None, None, None, None).empty
 
 
-def test_errors_become_a_short_french_message(ui_settings: Settings) -> None:
-    broken = Broken(ui_settings)
+def test_errors_become_a_short_french_message(ui_assistant: Assistant, ui_settings: Settings) -> None:
+    broken = Broken(ui_settings)  # on the index ui_assistant filled: an empty one is said before asking
     chat = Chat(broken, ui_settings)
     conversation, _, turns = list(chat.respond("Une question ?", [], Filters()))[-1]
     assert "Index illisible" in conversation and "Traceback" not in conversation and turns[0].error
@@ -56,12 +56,50 @@ def test_errors_become_a_short_french_message(ui_settings: Settings) -> None:
     assert escape(UNEXPECTED) in conversation and "division" not in conversation and len(turns) == 2
 
 
-def test_intro_describes_the_corpus(ui_assistant: Assistant, ui_settings: Settings) -> None:
+def test_intro_describes_the_corpus_from_the_index(ui_assistant: Assistant, ui_settings: Settings) -> None:
     intro = Chat(ui_assistant, ui_settings).intro()
-    assert "**3 documents**" in intro and "textes consolidés vers mai 2015" in intro and "fiches de synthèse" in intro
-    assert "de 2015 à 2020" in intro
+    assert "**3 documents**" in intro and "- fiches de synthèse : 1 document, " in intro
+    assert "textes officiels (lois, décrets, articles de codes) : 1 document" in intro and "Légifrance" in intro
+    assert "sans date d'état du droit" in intro and "mai 2015" not in intro  # nothing the index does not say
     empty = Chat(Assistant(ui_settings.model_copy(update={"data_dir": ui_settings.data_dir / "vide"})), ui_settings)
-    assert "L'index est vide" in empty.intro()
+    assert "L'index est vide : lancez `carrefour ingest`" in empty.intro()
+
+
+def test_intro_gives_the_range_of_etat_du_droit(ui_assistant: Assistant, ui_settings: Settings) -> None:
+    root = ui_settings.corpus_dir / "lois"
+    root.mkdir()
+    (root / ".carrefour.toml").write_text('kind = "texte officiel"\nvalid_as_of = "2015-05"\n', encoding="utf-8")
+    (root / "a.md").write_text("# Article 1\n\nLe contrat de ville est intercommunal.\n", encoding="utf-8")
+    (root / "b.md").write_text("---\nvalid_as_of: 2025-12\n---\n# Article 2\n\nTexte modifié.\n", encoding="utf-8")
+    from ingest.pipeline import Ingestor
+
+    Ingestor(ui_settings, ui_assistant.embedder, ui_assistant.store, quiet=True).run([ui_settings.corpus_dir])
+    intro = Chat(ui_assistant, ui_settings).intro()
+    assert "textes officiels (lois, décrets, articles de codes) : 3 documents, 3 passages, état du droit du " \
+           "05/2015 au 12/2025 (vérifiez la version en vigueur sur Légifrance)" in intro
+
+
+def test_an_empty_index_is_said_instead_of_not_found(ui_settings: Settings) -> None:
+    chat = Chat(Assistant(ui_settings.model_copy(update={"data_dir": ui_settings.data_dir / "vide"})), ui_settings)
+    conversation, _, turns = list(chat.respond("Qui compose le conseil citoyen ?", [], Filters()))[-1]
+    assert "L&#x27;index est vide : lancez `carrefour ingest`" in conversation and "Pas trouvé" not in conversation
+    assert turns[0].error and turns[0].answer is None
+
+
+def test_not_found_mentions_filters_only_when_set(ui_assistant: Assistant, ui_settings: Settings) -> None:
+    chat = Chat(ui_assistant, ui_settings)
+    question = "Quel est le budget du festival de Trifouilly-les-Oies ?"
+    conversation, _, _ = list(chat.respond(question, [], Filters()))[-1]
+    assert "Pas trouvé" in conversation and "retirez les filtres" not in conversation
+    conversation, _, _ = list(chat.respond(question, [], Filters(kind="fiche")))[-1]
+    assert "Pas trouvé" in conversation and "retirez les filtres" in conversation
+
+
+def test_sources_also_sit_under_each_answer(ui_assistant: Assistant, ui_settings: Settings) -> None:
+    chat = Chat(ui_assistant, ui_settings)
+    conversation, sources, _ = list(chat.respond("Qui compose le conseil citoyen ?", [], Filters()))[-1]
+    assert 'class="cf-inline-sources"' in conversation and 'id="cf-isrc-1-1"' in conversation
+    assert 'id="cf-src-1-1"' in sources and 'id="cf-src-1-1"' not in conversation
 
 
 def test_export_of_a_turn(ui_assistant: Assistant, ui_settings: Settings) -> None:
@@ -70,6 +108,10 @@ def test_export_of_a_turn(ui_assistant: Assistant, ui_settings: Settings) -> Non
     text, path = chat.export(turns, 1)
     assert "[^1]:" in text and path and Path(path).read_text(encoding="utf-8") == text
     assert chat.export(turns, 5) == ("", None)
+    preview, html_path = chat.export_rich(turns, 1)
+    assert html_path and html_path.endswith(".html") and "<sup>[1]</sup>" in preview
+    assert Path(html_path).read_text(encoding="utf-8").startswith("<!DOCTYPE html>") and "<body>" not in preview
+    assert chat.export_rich(turns, 5) == ("", None)
 
 
 def test_api_ask_returns_the_answer_json(ui_assistant: Assistant, ui_settings: Settings) -> None:
