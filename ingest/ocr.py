@@ -80,8 +80,9 @@ class DisabledReader:
 
 
 def _run(args: list[str], data: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
-    # One thread per Tesseract: two pages read side by side use both cores better than one page on two
-    # threads (OpenMP in Tesseract scales poorly; see evals/bench_ocr.py). OMP_THREAD_LIMIT set by the user wins.
+    # One thread per Tesseract, two pages at once: 4 pages took 52 s and 70 s that way, 718 s as one page at a
+    # time on two OpenMP threads (2 cores shared with other work: OpenMP threads spin while the cores are busy).
+    # OMP_THREAD_LIMIT set by the user wins.
     env = {"OMP_THREAD_LIMIT": "1", **os.environ}
     return subprocess.run(args, input=data, capture_output=True, timeout=PAGE_TIMEOUT, env=env, check=False)
 
