@@ -171,6 +171,8 @@ def status_data(settings) -> dict[str, Any]:  # type: ignore[no-untyped-def]
         finally:
             manifest.close()
     never_ingested = not settings.chroma_url and not settings.chroma_dir.exists()
+    from assistant.generation import keyword_dir
+
     return {
         "documents": sum(r["documents"] for r in roots.values()),
         "chunks": 0 if never_ingested else store.count(),
@@ -179,6 +181,7 @@ def status_data(settings) -> dict[str, Any]:  # type: ignore[no-untyped-def]
         "store": store.location,
         "data_dir": str(settings.data_dir),
         "last_run": last,
+        "keyword_index": keyword_dir(settings, embedder.id).exists(),
     }
 
 
@@ -194,6 +197,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"  {root} : {counts['files']} fichiers, {counts['documents']} documents, {counts['chunks']} passages")
     if not data["roots"]:
         print("Aucun document indexé : lancez « carrefour ingest ».")
+    elif not data["keyword_index"]:
+        print("Index de mots-clés absent : relancez « carrefour ingest » pour le reconstruire.")
     return 0
 
 
@@ -222,6 +227,16 @@ def _index_is_empty(assistant) -> bool:  # type: ignore[no-untyped-def]
     return bool(assistant.store.count() == 0)
 
 
+def _warnings(assistant) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+    """`--json` gains "warnings" only when there is one (e.g. no keyword index): the contract is only extended."""
+    return {"warnings": list(assistant.warnings)} if assistant.warnings else {}
+
+
+def _warn(assistant) -> None:  # type: ignore[no-untyped-def]
+    for warning in assistant.warnings:
+        print(f"Attention : {warning}", file=sys.stderr)
+
+
 def cmd_search(args: argparse.Namespace) -> int:
     from assistant.service import hit_json
 
@@ -233,8 +248,10 @@ def cmd_search(args: argparse.Namespace) -> int:
     for query in queries:
         hits = assistant.search(query, args.k, filters, args.retrieval)
         if args.json:
-            print(json.dumps({"query": query, "hits": [hit_json(h) for h in hits]}, ensure_ascii=False), flush=True)
+            data = {"query": query, "hits": [hit_json(h) for h in hits]}
+            print(json.dumps({**data, **_warnings(assistant)}, ensure_ascii=False), flush=True)
             continue
+        _warn(assistant)
         print(f"« {query} » : {len(hits)} passage(s)")
         for h in hits:
             where = " — ".join(p for p in (h.chunk.source, h.chunk.section or h.chunk.record_id) if p)
@@ -255,7 +272,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     for question in questions:
         if args.json:
             answer = assistant.ask(question, args.mode, filters, retrieval=args.retrieval)
-            print(json.dumps(answer_json(answer), ensure_ascii=False), flush=True)
+            print(json.dumps({**answer_json(answer), **_warnings(assistant)}, ensure_ascii=False), flush=True)
             continue
         final: Answer | None = None
         for piece in assistant.ask_stream(question, args.mode, filters, retrieval=args.retrieval):
@@ -270,6 +287,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
         unsupported = [s.text for s in final.sentences if not s.supported]
         if unsupported:
             print(f"  Attention : {len(unsupported)} phrase(s) non étayée(s) par les passages cités.")
+        _warn(assistant)
     return 0
 
 

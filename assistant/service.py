@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -24,7 +25,10 @@ from assistant.stores import Store, make_store
 from assistant.types import Filters, Hit
 from assistant.units import is_bibliography
 
+log = logging.getLogger("carrefour")
 ANSWER_MODES = ("extractive", "llm")
+MISSING_KEYWORD_INDEX = ("Index de mots-clés absent : la recherche par mots-clés ne trouve rien et la recherche "
+                         "hybride n'utilise que les vecteurs ; relancez « carrefour ingest » pour le reconstruire.")
 COUNT_EVERY = 5.0  # seconds; a count costs ≈1 ms on an embedded Chroma, one request on a server
 
 
@@ -39,6 +43,7 @@ class Assistant:
         self.embedder = embedder or CachedEmbedder(make_embedder(settings), settings.cache_path)
         self.store = store or make_store(settings, self.embedder.id)
         self._retriever: Retriever | None = None
+        self.warnings: tuple[str, ...] = ()  # what the last loaded index lacks, for `--json` and the logs
         self._generation: generation.Token | None = None  # the stamp the loaded index matches
         self._count: tuple[float, int] | None = None  # (when, chunks): the fallback check, see `_check_fresh`
 
@@ -52,6 +57,10 @@ class Assistant:
             # Read before the index: an ingestion finishing meanwhile is then seen by the next question.
             self._generation = generation.token(generation.stamp_path(self.settings, self.embedder.id))
             keyword = KeywordIndex.load(self.keyword_dir) if self.keyword_dir.exists() else None
+            # Without it, bm25 finds nothing and hybrid is quietly dense-only: say so.
+            self.warnings = (MISSING_KEYWORD_INDEX,) if keyword is None and self.store.count() else ()
+            if self.warnings:
+                log.warning(MISSING_KEYWORD_INDEX)
             config = RetrievalConfig(
                 dense_weight=self.settings.dense_weight, keyword_weight=self.settings.keyword_weight
             )

