@@ -118,6 +118,7 @@ class Ingestor:
         self.quiet = quiet
         self.settings_key = f"{PIPELINE_VERSION}:{settings.chunk_size}:{settings.chunk_overlap}"
         self._ocr = ocr  # built from the settings on first use when not given
+        self._reembed = False  # set per run: the index was built with another embedding model
 
     @property
     def ocr(self) -> PageReader:
@@ -143,6 +144,7 @@ class Ingestor:
         with _lock(self.settings):
             manifest = Manifest(self.settings.manifest_path)
             try:
+                self._reembed = self._model_change(manifest, report)
                 scan = self._scan(manifest, targets(paths), excludes, pdf_password, report, dry_run)
                 if not dry_run:
                     self._write(manifest, scan, report)
@@ -156,11 +158,28 @@ class Ingestor:
                 report.documents = sum(r["documents"] for r in manifest.summary().values())
                 report.chunks = self.store.count()
                 report.seconds = round(time.perf_counter() - started, 3)
-                if not dry_run:
-                    manifest.record_run(report.to_json())
+                if not dry_run:  # the model is kept with the run: the next one sees when it changes
+                    manifest.record_run({**report.to_json(), "embedder": self.embedder.id})
             finally:
                 manifest.close()
         return report
+
+    def _model_change(self, manifest: Manifest, report: Report) -> bool:
+        """True when the index was built with another embedding model: every file is then read and embedded
+        again into this model's own collection. A killed run records nothing, so the next one redoes it
+        (the embedding cache makes the passages already done free)."""
+        files = sum(r["files"] for r in manifest.summary().values())
+        last = manifest.last_run()
+        if not files or last is None:
+            return False
+        before = last.get("embedder")
+        if before == self.embedder.id or (before is None and self.store.count() > 0):
+            return False  # before None: an index older than this record, built with this model if it has passages
+        report.warnings.append({"path": str(self.settings.data_dir), "warning": (
+            f"le modèle d'embeddings a changé ({before or 'un autre modèle'} → {self.embedder.id}) : les {files} "
+            "fichiers déjà indexés sont relus et leurs passages recalculés avec le nouveau modèle, dans sa propre "
+            "collection (les vecteurs de l'ancien restent à part dans le cache d'embeddings).")})
+        return True
 
     def _scan(
         self,
@@ -223,6 +242,8 @@ class Ingestor:
         fingerprint = f"{self.settings_key}:{meta_hash(folder_meta)}:{meta_hash(sidecar_meta)}"
         if path.suffix.lower() == ".pdf":
             fingerprint += f":{self._pdf_key()}"
+        if self._reembed:
+            old = replace(old, fingerprint="") if old else None  # same file, new model: read it again
         if old and old.fingerprint == fingerprint and (old.size, old.mtime_ns) == (stat.st_size, stat.st_mtime_ns):
             report.unchanged += 1
             return None

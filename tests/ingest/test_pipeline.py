@@ -211,3 +211,32 @@ def test_keyword_index_is_rebuilt_after_a_crash_that_preceded_it(settings: Setti
     report = ingestor.run([corpus])  # nothing changed on disk since the crash
     assert report.added == 0 and report.unchanged == 4
     assert set(KeywordIndex.load(ingestor.keyword_dir()).ids) == memory_store.ids()
+
+
+def test_a_new_embedding_model_reembeds_every_file_and_says_so(settings: Settings, corpus: Path) -> None:
+    old_store = make_store(settings, "hash-256", backend="memory")
+    first = run(settings, old_store, [corpus])
+    new = CountingEmbedder()
+    new.id = "autre-modele"  # the same manifest, another model: its collection starts empty
+    new_store = make_store(settings, new.id, backend="memory")
+    report = run(settings, new_store, [corpus], embedder=new)
+    assert report.updated == first.added and report.unchanged == 0
+    assert new_store.count() == old_store.count() and new.embedded
+    assert any("modèle d'embeddings a changé (hash-256 → autre-modele)" in w["warning"] for w in report.warnings)
+    again = run(settings, new_store, [corpus], embedder=new)
+    assert again.unchanged == first.added and not again.warnings
+
+
+def test_an_index_older_than_the_model_record_is_reembedded_only_if_empty(settings: Settings, corpus: Path) -> None:
+    store = make_store(settings, "hash-256", backend="memory")
+    run(settings, store, [corpus])
+    def forget_model() -> None:  # as written before runs recorded their model
+        with Manifest(settings.manifest_path).db as db:
+            db.execute("UPDATE runs SET report = json_remove(report, '$.embedder')")
+
+    forget_model()
+    assert run(settings, store, [corpus]).updated == 0  # its passages are there: the same model
+    forget_model()
+    other = make_store(settings, "hash-64", backend="memory")
+    report = run(settings, other, [corpus], embedder=HashEmbedder(dim=64))
+    assert report.updated > 0 and "un autre modèle → hash-64" in report.warnings[0]["warning"]
