@@ -111,7 +111,9 @@ def _quantize_dynamic(module: Any) -> Any:
     import torch
 
     with warnings.catch_warnings():
-        # torch.ao.quantization is deprecated in favour of torchao, which is not installed here
-        warnings.simplefilter("ignore", DeprecationWarning)
-        warnings.simplefilter("ignore", FutureWarning)
+        # torch.ao.quantization and quantized tensors are deprecated (torchao replaces them, not installed
+        # here); pinned torch==2.13.0 still has them. Without them, quantize=False runs in fp32.
+        warnings.filterwarnings("ignore", category=DeprecationWarning)
+        warnings.filterwarnings("ignore", category=FutureWarning)
+        warnings.filterwarnings("ignore", message=".*quantiz.*deprecated", category=UserWarning)
         return torch.ao.quantization.quantize_dynamic(module, {torch.nn.Linear}, dtype=torch.qint8)
