@@ -9,13 +9,18 @@ export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 export OMP_WAIT_POLICY := PASSIVE
 
+# Where the CPU build of torch comes from. Empty (the default): pip's own configuration, which on the
+# development machine finds a local CPU wheel. Elsewhere on Linux, PyPI's torch is the CUDA build (gigabytes):
+#   make install TORCH_INDEX=https://download.pytorch.org/whl/cpu
+TORCH_INDEX ?=
+
 .PHONY: run test test-slow install clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	# torch first, from the CPU wheel: a plain `torch` would pull a multi-GB CUDA build.
-	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q torch==2.13.0 $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX))
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $(STAMP)
 
