@@ -43,15 +43,19 @@ def build_app(assistant: Assistant, settings: Settings, examples: Sequence[str] 
         filters = filters_from(kind, year_from, year_to, folder)
         final: list[Turn] = turns
         for conversation, sources, final in chat.respond(question, turns, filters):
-            yield conversation, sources, gr.skip(), "", gr.skip(), gr.skip(), gr.skip()
+            yield conversation, sources, gr.skip(), "", gr.skip(), gr.skip(), gr.skip(), *(gr.skip(),) * 3
         choices = _answered(final)
         latest = choices[-1][1] if choices else None
         text, path = chat.export(final, latest)
-        yield gr.skip(), gr.skip(), final, "", gr.update(choices=choices, value=latest), text, path
+        rich, rich_path = chat.export_rich(final, latest)
+        # the feedback block opens once there is an answer to rate
+        yield (gr.skip(), gr.skip(), final, "", gr.update(choices=choices, value=latest), text, path, rich, rich_path,
+               gr.update(open=True) if choices else gr.skip())
 
     def new_conversation() -> tuple[Any, ...]:
         conversation, sources = chat.render([])
-        return conversation, sources, [], "", gr.update(choices=[], value=None), "", None, ""
+        return conversation, sources, [], "", gr.update(choices=[], value=None), "", None, "", "", None, \
+            gr.update(open=False)
 
     def give(rating: str):  # type: ignore[no-untyped-def]
         def handler(turns: list[Turn], index: int | None, comment: str, wrong: bool) -> tuple[str, str, bool]:
@@ -127,7 +131,7 @@ def build_app(assistant: Assistant, settings: Settings, examples: Sequence[str] 
                         with gr.Row():
                             year_from = gr.Number(None, label="Depuis l'année", precision=0, elem_id="cf-from")
                             year_to = gr.Number(None, label="Jusqu'à l'année", precision=0, elem_id="cf-to")
-                    with gr.Accordion("Votre avis sur une réponse", open=True, elem_id="cf-feedback"):
+                    with gr.Accordion("Votre avis sur une réponse", open=False, elem_id="cf-feedback") as feedback_box:
                         selector = gr.Dropdown([], label="Réponse concernée", elem_id="cf-selector")
                         comment = gr.Textbox(label="Commentaire (facultatif)", lines=2, max_length=2000,
                                              placeholder="Ce qui manque, ce qui est faux…", elem_id="cf-comment")
@@ -137,10 +141,16 @@ def build_app(assistant: Assistant, settings: Settings, examples: Sequence[str] 
                             up = gr.Button("👍 Réponse utile", elem_id="cf-up")
                             down = gr.Button("👎 Réponse insatisfaisante", elem_id="cf-down")
                         thanks = gr.Markdown(elem_id="cf-thanks")
-                    with gr.Accordion("Exporter la réponse (Markdown avec notes de bas de page)", open=False):
+                    with gr.Accordion("Exporter la réponse (Markdown, ou mise en forme pour Word et les courriels)",
+                                      open=False):
                         markdown = gr.Textbox(label="Réponse en Markdown", lines=8, buttons=["copy"],
                                               interactive=False, elem_id="cf-markdown")
                         download = gr.DownloadButton("Télécharger (.md)", size="sm", elem_id="cf-download")
+                        gr.Markdown("**Réponse mise en forme** : sélectionnez-la et copiez-la dans un courriel, ou "
+                                    "téléchargez-la pour l'ouvrir dans Word.", elem_classes="cf-label")
+                        rich = gr.HTML(elem_id="cf-rich")
+                        rich_download = gr.DownloadButton("Télécharger pour Word (.html)", size="sm",
+                                                          elem_id="cf-rich-download")
                 with gr.Column(scale=2, min_width=320, elem_id="cf-sources-column"):
                     sources = gr.HTML(render.sources_html([]), elem_id="cf-sources")
             if settings.admin_password:
@@ -178,7 +188,8 @@ def build_app(assistant: Assistant, settings: Settings, examples: Sequence[str] 
             with gr.Tab("Aide", id="aide"):
                 gr.Markdown(HELP)
 
-        ask_outputs = [conversation, sources, turns, question, selector, markdown, download]
+        ask_outputs = [conversation, sources, turns, question, selector, markdown, download, rich, rich_download,
+                       feedback_box]
         filters = [kind, year_from, year_to, folder]
         for trigger in (send.click, question.submit):
             trigger(respond, [question, turns, *filters], ask_outputs, api_visibility="private",
@@ -186,13 +197,14 @@ def build_app(assistant: Assistant, settings: Settings, examples: Sequence[str] 
         for button in buttons:
             button.click(respond, [button, turns, *filters], ask_outputs, api_visibility="private",
                          show_progress="minimal")
-        new.click(new_conversation, None, [*ask_outputs[:3], question, selector, markdown, download, thanks],
+        new.click(new_conversation, None, [*ask_outputs[:3], question, selector, markdown, download, thanks, rich,
+                                           rich_download, feedback_box],
                   api_visibility="private")
         for button, rating in ((up, "up"), (down, "down")):
             button.click(give(rating), [turns, selector, comment, wrong], [thanks, comment, wrong],
                          api_visibility="private")
-        selector.input(lambda t, i: chat.export(t, i), [turns, selector], [markdown, download],
-                       api_visibility="private")
+        selector.input(lambda t, i: (*chat.export(t, i), *chat.export_rich(t, i)), [turns, selector],
+                       [markdown, download, rich, rich_download], api_visibility="private")
         demo.load(refresh, None, [intro, kind, folder], api_visibility="private", show_progress="hidden")
         gr.api(_api(chat.api_ask), api_name="ask")
         gr.api(_api(feedback_api), api_name="feedback")

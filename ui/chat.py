@@ -167,7 +167,7 @@ class Chat:
         lines = [kind_line(k, n, f.validity) for k, n in sorted(f.kinds, key=lambda kv: -kv[1])]
         if lines:
             lines[-1] = lines[-1].removesuffix(" ;") + "."
-        holds = ":\n\n" + "\n".join(lines) + "\n\n" if lines else ". "
+        holds = " :\n\n" + "\n".join(lines) + "\n\n" if lines else ". "
         return (f"Carrefour répond à vos questions sur la politique de la ville, les intercommunalités et le "
                 f"développement territorial à partir de **{f.documents} documents** ({f.chunks} passages){holds}"
                 "Chaque réponse cite ses sources : cliquez sur un numéro [1] pour lire le passage, "

@@ -139,3 +139,22 @@ def test_admin_upload_becomes_searchable(page, ui_settings: Settings, tmp_path: 
     expect(page.locator("#cf-src-1-1")).to_contain_text("depots/Note-budget-participatif-2024.md")
     expect(page.locator("#cf-conversation")).to_contain_text("Trifouilly finance des projets")
     shoot(page, tmp_path, "7-nouveau-document")
+
+
+def test_narrow_screen_folded_feedback_and_rich_export(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import expect
+
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone
+    expect(page.locator("#cf-comment textarea")).to_be_hidden()  # nothing to rate yet: the block stays folded
+    page.get_by_role("button", name=EXAMPLES[0]).click()
+    conversation = page.locator("#cf-conversation")
+    expect(conversation.locator(".cf-inline-sources").first).to_be_visible()  # the sources right under the answer
+    expect(page.locator("#cf-sources-column")).to_be_hidden()
+    conversation.locator(".cf-a a.cf-cite", has_text="[1]").first.click()
+    expect(page.locator("#cf-isrc-1-1")).to_be_in_viewport()
+    expect(page.locator("#cf-comment textarea")).to_be_visible()  # an answer to rate: the block opened
+    expect(page.locator("#cf-up")).to_contain_text("Réponse utile")
+    shoot(page, tmp_path, "6-telephone")
+    page.get_by_text("Exporter la réponse").click()
+    expect(page.locator("#cf-rich sup").first).to_have_text("[1]")
+    expect(page.locator("#cf-rich-download")).to_be_visible()
