@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from assistant.errors import LoadError, NoTextError
 from assistant.types import Document
+from ingest import limits
 from ingest.clean import clean_lines, normalise_line, split_lines
 from ingest.loaders import Loaded, first_line_title, meaningful_title, sections_from_headings
 
@@ -122,6 +123,7 @@ def _page_lines(reader: PdfReader, source: str) -> tuple[list[list[str]], list[i
         pages = list(reader.pages)
     except Exception as exc:
         raise LoadError(source, UNREADABLE.format(reason=exc)) from exc
+    limits.check_pages(len(pages), source)
     out: list[list[str]] = []
     failed: list[int] = []
     for number, page in enumerate(pages, 1):

@@ -163,3 +163,19 @@ def test_unreadable_folder_and_file_keep_their_documents(tmp_path: Path) -> None
     assert code == 1 and second["documents"] == 3 and second["removed"] == 0, second
     assert "illisible" in by_name(second["warnings"], "warning")["archives"]  # type: ignore[arg-type]
     assert "illisible" in by_name(second["failed"], "error")["ferme.md"]  # type: ignore[arg-type]
+
+
+def test_a_pdf_of_too_many_pages_fails_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pypdf import PdfWriter
+
+    from assistant.errors import LoadError
+    from ingest import loaders
+
+    writer = PdfWriter()
+    for _ in range(3):
+        writer.add_blank_page(200, 200)
+    with (tmp_path / "long.pdf").open("wb") as f:
+        writer.write(f)
+    monkeypatch.setattr(limits, "MAX_PAGES", 2)  # 5,000 in real life: a file of 3 pages stands for it
+    with pytest.raises(LoadError, match="3 pages"):
+        loaders.load(tmp_path / "long.pdf", "long.pdf")
