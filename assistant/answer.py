@@ -76,7 +76,8 @@ def date_note(cited: Sequence[Hit], today: dt.date) -> str:
     year, month = int(oldest[:4]), int(oldest[5:7]) if oldest[5:7].isdigit() else 12
     if (today.year - year) * 12 + today.month - month <= 12:
         return ""
-    return (f"Attention : texte à jour au {_month_year(oldest)}, il y a plus d'un an ; vérifiez la version en "
+    when = f"au {_month_year(oldest)}" if len(oldest) >= 10 else f"de {_month_year(oldest)}"
+    return (f"Attention : ce texte décrit le droit {when}, il y a plus d'un an ; vérifiez la version en "
             "vigueur (Légifrance pour les textes officiels).")
 
 

@@ -70,11 +70,12 @@ def bare_text(answer: str) -> str:
 
 
 def _quoted(answer: str) -> list[str]:
-    """The pieces the answer quotes or says, without their labels: the paragraphs of an extractive answer,
-    the sentences of a generated one."""
+    """The pieces the answer quotes or says, without their labels: the quotes of an extractive answer (one
+    piece each, however many sentences), the sentences of a generated one."""
+    labelled = bool(_LABEL.search(answer))
     body = _LABEL.sub("", answer)
     pieces = [p.strip().strip("«»").strip() for p in re.split(r"\n\s*\n", body) if p.strip()]
-    return [s for p in pieces for s in ([p] if "\n" in p else sentences(bare_text(p)))]
+    return [s for p in pieces for s in ([p] if labelled or "\n" in p else sentences(bare_text(p)))]
 
 
 def echo(answer: str, cited: Sequence[Chunk]) -> bool:

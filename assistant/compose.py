@@ -173,6 +173,17 @@ def _leans(sentence: str) -> bool:
     return bool(_ANAPHORA.match(sentence.strip())) or sentence.strip()[:1].islower()
 
 
+def _with_antecedents(found: list[Block]) -> list[Block]:
+    """A paragraph that opens on a pronoun ("Elle s'inscrit…") is quoted with the paragraph before it."""
+    out: list[Block] = []
+    for block in found:
+        if block.kind == "paragraph" and out and out[-1].kind == "paragraph" and _leans(block.text):
+            out[-1] = Block("paragraph", f"{out[-1].text}\n{block.text}")
+        else:
+            out.append(block)
+    return out
+
+
 def _read_units(hits: Sequence[Hit], unit_chunks: Callable[[Chunk], list[Chunk]] | None) -> list[_Unit]:
     units: dict[str, _Unit] = {}
     grouped: dict[str, list[Chunk]] = {}
@@ -213,11 +224,11 @@ def compose(query: Query, hits: Sequence[Hit], keyword: KeywordIndex | None = No
         # A heading made of the question's words ("Critères", "Composition") says what the unit is about.
         head = set(tokenize(heading(unit.hit.chunk) or ""))
         prior *= 1.0 + 0.5 * len(covered(head, list(query.tokens), query.synonyms)) / len(head) if head else 1.0
-        for block in blocks(unit.text):
+        for block in _with_antecedents(blocks(unit.text)):
             if block.kind == "heading":
                 continue
             cov = coverage(block.text, context)
-            if block.kind == "question" or unit.hit.chunk.metadata.get("role") == "question":
+            if block.kind == "question":
                 if raised is None or cov > raised[0]:
                     raised = (cov, unit.hit)
                 continue

@@ -87,12 +87,12 @@ def evidence(
     units: Sequence[tuple[str, str | None]] = (),
 ) -> float:
     """How well the answer's material answers the question, from 0 to 1: the words (`word_evidence` over the
-    `units` the answer quotes, as (text with its headings, date); else over the `top` passages) and the
+    `top` passages and the `units` the answer would quote, as (text with its headings, date)) and the
     meaning (the best cosine, scaled on the embedder's calibrated `similarity_range`, mixed in with
     `dense_weight`)."""
     passages = hits[:top]
-    texts, dates = ([t for t, _ in units], [d for _, d in units]) if units else (
-        [h.chunk.indexed_text for h in passages], [h.chunk.date for h in passages])
+    texts = [h.chunk.indexed_text for h in passages] + [t for t, _ in units]
+    dates = [h.chunk.date for h in passages] + [d for _, d in units]
     lexical = word_evidence(query, texts, dates, keyword, today or dt.date.today())
     cosines = [h.dense_score for h in hits if h.dense_score is not None]
     if similarity_range is None or not cosines or dense_weight == 0:

@@ -97,7 +97,7 @@ def test_an_old_text_is_said_to_be_old_with_its_date() -> None:
     law = chunk("Les conseils citoyens sont composés d'habitants tirés au sort.", None, 1, title="Article 7",
                 kind="texte officiel", valid_as_of="2015-05")
     _, (text, _c, _s, notes) = answer("Comment sont composés les conseils citoyens ?", hits(law))
-    assert notes[-1] == ("Attention : texte à jour au mai 2015, il y a plus d'un an ; vérifiez la version en "
+    assert notes[-1] == ("Attention : ce texte décrit le droit de mai 2015, il y a plus d'un an ; vérifiez la version en "
                          "vigueur (Légifrance pour les textes officiels).") and text.endswith(notes[-1])
     fresh = chunk(law.text, None, 1, title="Article 7", kind="texte officiel", valid_as_of="2026-06")
     assert answer("Comment sont composés les conseils citoyens ?", hits(fresh))[1][3] == ()
@@ -127,3 +127,13 @@ def test_a_quote_of_proceedings_names_the_speaker_and_the_day() -> None:
     turn = chunk("Les conseils citoyens ont trouvé leur place.", "Loïc Cauret", 1, kind="actes",
                  title="Journée nationale du 11 décembre 2017", speaker="Loïc Cauret", organisation="AdCF")
     assert quote_label(turn) == "Loïc Cauret (AdCF), « Journée nationale du 11 décembre 2017 »"
+
+
+def test_a_paragraph_opening_on_a_pronoun_comes_with_the_one_before() -> None:
+    from assistant.checks import orphan_start
+
+    text = ("La politique de la ville est une politique de cohésion urbaine.\n\n"
+            "Elle s'inscrit dans une démarche de coconstruction avec les habitants et la coformation.")
+    law = chunk(text, None, 1, title="Article 1", kind="texte officiel")
+    composition, (answer_text, *_rest) = answer("coformation politique de la ville ?", hits(law))
+    assert composition.quotes[0].block.text.startswith("La politique de la ville") and not orphan_start(answer_text)

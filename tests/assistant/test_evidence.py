@@ -65,7 +65,7 @@ def test_an_amount_asked_for_needs_an_amount_in_the_passages() -> None:
     assert ev("Que finance le budget participatif ?", [budget]) == 1.0  # a budget, not an amount
 
 
-def test_the_units_quoted_replace_the_passages_when_given() -> None:
+def test_the_units_quoted_count_beside_the_passages() -> None:
     question = "Comment est composé le conseil citoyen ?"
     unrelated = hit("La métropole exerce de plein droit des compétences.")
     assert ev(question, [unrelated]) < 0.5
