@@ -283,7 +283,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
         print()
         assert final is not None
         for c in final.citations:
-            print(f"  [{c.n}] {label(c.hit)} ({c.hit.chunk.source})")
+            state = f", état du droit au {c.hit.chunk.valid_as_of}" if c.hit.chunk.valid_as_of else ""
+            print(f"  [{c.n}] {label(c.hit)} ({c.hit.chunk.source}{state})")
         unsupported = [s.text for s in final.sentences if not s.supported]
         if unsupported:
             print(f"  Attention : {len(unsupported)} phrase(s) non étayée(s) par les passages cités.")
