@@ -77,7 +77,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--pages", type=int, default=8, help="pages of the law PDF to scan (1 to 8)")
     parser.add_argument("--workers", type=int, default=2, help="pages read at once (one Tesseract each)")
     parser.add_argument("--json", type=Path, help="also write the rows here")
+    parser.add_argument("--retrieval", action="store_true",
+                        help="only the retrieval comparison: domain questions on OCR'd copies of the law texts")
+    parser.add_argument("--data-dir", type=Path, help="where the two indexes and the OCR cache go (default: temporary)")
     args = parser.parse_args(argv)
+    if args.retrieval:
+        rows = retrieval(args.shared, args.data_dir, args.workers)
+        if args.json:
+            args.json.write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
+        return 0
 
     loi = (args.shared / LOI).read_bytes()
     layer = _layer(loi)
@@ -105,6 +113,91 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.json:
         args.json.write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
     return 0
+
+
+# ---- retrieval on OCR'd copies ------------------------------------------------------------------
+
+LAWS = "legi-lois-non-codifiees"
+QUESTIONS = Path(__file__).resolve().parent / "questions" / "domain.jsonl"
+
+
+def _ocr_copy(source: Path, target: Path, reader: TesseractReader) -> int:
+    """`source` (Markdown) printed, scanned with noise and skew, read back by OCR into `target`; pages read."""
+    text = source.read_text(encoding="utf-8")
+    images = [degrade(img, NOISY, seed=i) for i, img in enumerate(text_pages(text), 1)]
+    pages = list(range(1, len(images) + 1))
+    read = reader.read(image_pdf(images), pages)
+    # OCR keeps the printed line breaks: a paragraph is what lies between blank lines, as in the source, and
+    # a `#` heading stands alone (Tesseract does not always leave a blank line under it).
+    paragraphs: list[list[str]] = [[]]
+    for line in "\n".join(read.get(p, "") for p in pages).split("\n"):
+        if line.lstrip().startswith("#"):
+            paragraphs += [[line], []]
+        elif not line.strip():
+            paragraphs.append([])
+        else:
+            paragraphs[-1].append(line)
+    target.write_text("\n\n".join(" ".join(" ".join(p).split()) for p in paragraphs if p) + "\n", encoding="utf-8")
+    return len(pages)
+
+
+def _metrics(data_dir: Path, root: Path, questions: list) -> dict[str, float]:  # type: ignore[type-arg]
+    from assistant.service import Assistant
+    from assistant.settings import Settings
+    from evals.matching import assign_groups, hit_groups
+    from ingest.pipeline import Ingestor
+
+    settings = Settings(data_dir=data_dir)
+    assistant = Assistant(settings)
+    Ingestor(settings, assistant.embedder, assistant.store, quiet=True).run([root])
+    assistant = Assistant(settings)
+    hit5 = mrr = 0.0
+    grouped = assign_groups(questions, assistant.store.chunks())
+    for q in grouped:
+        first = next((rank for rank, hit in enumerate(assistant.search(q.question, 10), 1) if hit_groups(hit, q)),
+                     None)
+        hit5 += first is not None and first <= 5
+        mrr += 1 / first if first else 0.0
+    return {"hit@5": round(hit5 / len(grouped), 3), "mrr@10": round(mrr / len(grouped), 3)}
+
+
+def retrieval(shared: Path, data_dir: Path | None, workers: int) -> list[dict[str, object]]:
+    """hit@5 and MRR@10 of the domain questions whose gold passages are all in the Markdown law texts,
+    on the texts as they are and on OCR'd copies of them (printed, degraded like NOISY, read back)."""
+    import shutil
+    import tempfile
+
+    from evals.matching import load_questions
+
+    base = data_dir or Path(tempfile.mkdtemp(prefix="carrefour-ocr-"))
+    laws = shared / LAWS
+    questions = [q for q in load_questions([str(QUESTIONS)]) if q.answerable and q.gold
+                 and all((laws / g.source).is_file() for g in q.gold)]
+    reader = TesseractReader(base / "ocr-cache", workers=workers, progress=True)
+    if reason := reader.unavailable():
+        sys.exit(reason)
+    pages = 0
+    started = time.perf_counter()
+    for source in sorted(laws.rglob("*")):
+        if source.is_dir() or source.suffix == ".jsonl":
+            continue
+        rel = source.relative_to(laws)
+        for variant in ("texte", "ocr"):
+            (base / variant / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, base / "texte" / rel)
+        if source.suffix == ".md":
+            pages += _ocr_copy(source, base / "ocr" / rel, reader)
+        else:
+            shutil.copyfile(source, base / "ocr" / rel)
+    print(f"{len(questions)} questions ; {pages} pages lues par OCR en {time.perf_counter() - started:.0f} s",
+          flush=True)
+    rows = []
+    print("| textes | hit@5 | MRR@10 |\n| --- | --- | --- |")
+    for variant in ("texte", "ocr"):
+        scores = _metrics(base / f"data-{variant}", base / variant, questions)
+        rows.append({"variant": variant, "questions": len(questions), **scores})
+        print(f"| {variant} | {scores['hit@5']:.3f} | {scores['mrr@10']:.3f} |", flush=True)
+    return rows
 
 
 if __name__ == "__main__":

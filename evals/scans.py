@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import re
+import time
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -117,7 +118,10 @@ def image_pdf(images: Sequence[Image.Image], dpi: int = 300) -> bytes:
     """An image-only PDF: one image per page, no font, no text operator."""
     buffer = io.BytesIO()
     first, *rest = images
-    first.save(buffer, "PDF", resolution=float(dpi), save_all=True, append_images=rest)
+    # Fixed dates: the same scan gives the same bytes, so the OCR cache (by file fingerprint) holds across runs.
+    when = time.gmtime(946684800)  # 2000-01-01
+    first.save(buffer, "PDF", resolution=float(dpi), save_all=True, append_images=rest, creationDate=when,
+               modDate=when)
     return buffer.getvalue()
 
 
