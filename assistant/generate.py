@@ -57,7 +57,7 @@ def chat_model(settings: Settings) -> Any:
         model=settings.llm_model,
         api_key=settings.llm_api_key,  # type: ignore[arg-type]
         temperature=0,
-        max_tokens=300,
+        max_tokens=300,  # type: ignore[call-arg]  # a pydantic alias mypy cannot see
         timeout=settings.llm_timeout,
         max_retries=1,
         streaming=True,

@@ -68,9 +68,9 @@ class ChromaStore:
                 else:
                     self.settings.chroma_dir.mkdir(parents=True, exist_ok=True)
                     client = chromadb.PersistentClient(path=str(self.settings.chroma_dir), settings=chroma_settings)
-                    self._identifier = client._identifier
+                    self._identifier = getattr(client, "_identifier", None)  # private: see `refresh`
                 # embedding_function=None: Chroma's default would download an English model.
-                hnsw = {"space": "cosine", "ef_search": EF_SEARCH}
+                hnsw: Any = {"space": "cosine", "ef_search": EF_SEARCH}
                 collection = client.get_or_create_collection(
                     self.name, embedding_function=None, configuration={"hnsw": hnsw}
                 )
