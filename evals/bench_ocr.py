@@ -1,6 +1,7 @@
 """OCR benchmark: character error rate (CER) and throughput of the Tesseract reader on scans of known text.
 
     python -m evals.bench_ocr [--shared ../shared/corpus] [--pages 8] [--workers 2] [--json out.json]
+    python -m evals.bench_ocr --retrieval [--data-dir DIR]   # domain questions on OCR'd copies of the law texts
 
 Scans are made here (evals/scans.py) from text whose exact characters are known:
 - the shared law PDF (`pdf/loi-2014-173-…pdf`): each page rendered at 300 dpi, clean, then degraded
