@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from assistant.compose import Composition, Quote, quote_label
+from assistant.compose import WHAT, Composition, Quote, quote_label
 from assistant.types import Chunk, Hit
 
 NOT_FOUND = "Je n'ai rien trouvé de fiable dans le corpus pour répondre à cette question."
@@ -44,6 +44,7 @@ class Answer:
     quotes: tuple[Quote, ...] = ()  # extractive mode: the blocks quoted, each with its label
     notes: tuple[str, ...] = ()  # lines said beside the quotes (partial answer, dated texts, question raised)
     strength: float = 0.0  # share of the question's words in the best block the composer found
+    missing: str | None = None  # the kind of answer asked for that the quotes do not give ("amount", "date"…)
 
 
 def label(hit: Hit) -> str:
@@ -107,7 +108,7 @@ def extractive(question: str, composition: Composition, today: dt.date
         notes.append(_question_line(composition.raised_in, cite(composition.raised_in)))
         lines.append(notes[-1])
     if composition.partial and composition.quotes:
-        notes.append(f"Réponse partielle : les passages trouvés ne donnent pas {composition.missing} ; "
+        notes.append(f"Réponse partielle : les passages trouvés ne donnent pas {WHAT[composition.missing]} ; "
                      "voici ce qu'ils disent.")
         lines.append(notes[-1])
     for quote in composition.quotes:

@@ -33,6 +33,8 @@ UNITS = 5  # units read, best first
 STRONG = 0.75
 # Other blocks must score this share of the best one to be quoted beside it.
 RELATIVE = 0.6
+# A question of the corpus covering this share of the question's words is the same question.
+RAISED = 0.5
 # Two blocks sharing this share of their words say the same thing: quoted once, both sources cited.
 NEAR_DUPLICATE = 0.7
 
@@ -54,7 +56,7 @@ SIBLINGS: tuple[tuple[str, ...], ...] = (
     ("contrat de ville", "contrat de plan", "contrat de ruralité"),
     ("quartier prioritaire", "zone urbaine sensible", "zone de redynamisation urbaine", "zone franche urbaine"),
 )
-_WHAT = {"number": "le nombre ou la durée", "amount": "le montant", "date": "la date",
+WHAT = {"number": "le nombre ou la durée", "amount": "le montant", "date": "la date",
          "person": "qui est concerné", "list": "la liste complète"}
 
 
@@ -76,7 +78,7 @@ class Composition:
     quotes: tuple[Quote, ...] = ()
     raised_in: Hit | None = None  # a document that only asks the question (a list of questions of a day)
     partial: bool = False
-    missing: str | None = None
+    missing: Expect | None = None  # the kind of answer asked for that the quotes do not give
     strength: float = 0.0  # coverage of the best quoted block, its unit's headings counting half
     candidates: tuple[Hit, ...] = field(default=(), repr=False)
 
@@ -234,10 +236,11 @@ def compose(query: Query, hits: Sequence[Hit], keyword: KeywordIndex | None = No
                 continue
             if len(block.text) < 25 or (named and _off_subject(block.text, named, others)):
                 continue
-            bonus = 1.25 if query.expects in _WHAT and satisfies(block, query.expects) else 1.0
+            bonus = 1.25 if query.expects in WHAT and satisfies(block, query.expects) else 1.0
             scored.append((cov * bonus * prior, cov, rank, block, unit))
     scored.sort(key=lambda s: -s[0])
-    raised_in = raised[1] if raised and raised[0] >= 0.6 and (not scored or raised[0] >= scored[0][1]) else None
+    # The question stands in a document of questions when one of them covers it about as well as any answer.
+    raised_in = raised[1] if raised and raised[0] >= RAISED and (not scored or raised[0] >= 0.8 * scored[0][1]) else None
     if not scored:
         return Composition(raised_in=raised_in, candidates=tuple(hits))
     best, best_cov = scored[0][0], scored[0][1]
@@ -266,8 +269,8 @@ def compose(query: Query, hits: Sequence[Hit], keyword: KeywordIndex | None = No
         used.add(rank)
     given = [q.block for q in quotes]
     missing = None
-    if query.expects in _WHAT and not any(satisfies(b, query.expects) for b in given):
-        missing = _WHAT[query.expects]  # type: ignore[index]
+    if query.expects in WHAT and not any(satisfies(b, query.expects) for b in given):
+        missing = query.expects
     return Composition(tuple(quotes), raised_in, missing is not None, missing, round(best_cov, 4), tuple(hits))
 
 

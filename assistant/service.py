@@ -130,11 +130,13 @@ class Assistant:
         # Beside a document that only asks the question, another one must answer it squarely.
         floor = STRONG if composition.raised_in else self.settings.abstain_block_coverage
         weak = not composition.quotes or composition.strength < floor
+        # An amount asked for that no quote gives: the heart of the question is missing (a salary, a rate).
+        weak = weak or composition.missing == "amount"
         if not hits or score < self.settings.abstain_threshold or weak:
             text, citations, notes = answers.leads(hits, composition.raised_in)
             yield text
             yield Answer(question, text, True, mode, tuple(citations), (), self._timings(started, retrieved),
-                         evidence=score, notes=notes, strength=composition.strength)
+                         evidence=score, notes=notes, strength=composition.strength, missing=composition.missing)
             return
         if mode == "extractive":
             text, citations, sentences, notes = answers.extractive(question, composition, today)
@@ -157,7 +159,7 @@ class Assistant:
                      self._timings(started, retrieved), tuple(removed), evidence=score,
                      partial=composition.partial if mode == "extractive" else False,
                      quotes=composition.quotes if mode == "extractive" else (), notes=notes,
-                     strength=composition.strength)
+                     strength=composition.strength, missing=composition.missing if mode == "extractive" else None)
 
     @staticmethod
     def _timings(started: float, retrieved: float) -> dict[str, float]:

@@ -119,6 +119,7 @@ def score_question(question: Question, hits: Sequence[Hit], answer: Answer) -> d
         "answer_key_fact_coverage": answer_coverage,
         "defects": found_defects,
         "partial": answer.partial,
+        "missing": answer.missing,
         "timings": timings,
     }
     result["failures"] = failures(question, result) + defect_failures(result)
