@@ -162,6 +162,31 @@ def _page_list(pages: list[int]) -> str:
     return ", ".join(map(str, pages))
 
 
+def _paragraphs(lines: list[str]) -> list[str]:
+    """OCR lines with Tesseract's paragraph breaks kept as one blank line (a text layer has none), none at the
+    edges of the page: a speaker's turn or a list item then starts its own paragraph."""
+    out: list[str] = []
+    for line in lines:
+        if line or (out and out[-1]):
+            out.append(line)
+    while out and not out[-1]:
+        out.pop()
+    return out
+
+
+def _edges(pages: list[list[str]]) -> list[list[str]]:
+    """Pages without blank first or last lines (left by a removed header on an OCR page)."""
+    out = []
+    for lines in pages:
+        start, end = 0, len(lines)
+        while start < end and not lines[start]:
+            start += 1
+        while end > start and not lines[end - 1]:
+            end -= 1
+        out.append(lines[start:end])
+    return out
+
+
 def _read_scans(
     data: bytes, pages: list[list[str]], scanned: list[int], ocr: PageReader | None, password: str | None
 ) -> tuple[list[int], list[str]]:
@@ -174,8 +199,8 @@ def _read_scans(
     texts = ocr.read(data, scanned, password)
     read, empty = [], []
     for number in scanned:
-        lines = [_OCR_ORDINAL.sub(r"1\1", line) for line in map(normalise_line, split_lines(texts.get(number, "")))
-                 if line]
+        lines = _paragraphs([_OCR_ORDINAL.sub(r"1\1", line)
+                             for line in map(normalise_line, split_lines(texts.get(number, "")))])
         if _letters(lines) > _letters(pages[number - 1]):
             pages[number - 1] = lines
             read.append(number)
@@ -198,6 +223,7 @@ def drop_running_lines(pages: list[list[str]]) -> list[list[str]]:
     pages = [list(lines) for lines in pages]
     threshold = max(2, (sum(1 for p in pages if p) + 1) // 2)
     for _ in range(2):  # a header may take two lines
+        pages = _edges(pages)  # an OCR page keeps blank lines between paragraphs
         counts = Counter(k for p in pages if p for k in {_running_key(p[0]), _running_key(p[-1])} if k)
         removed = False
         for lines in pages:
@@ -207,12 +233,13 @@ def drop_running_lines(pages: list[list[str]]) -> list[list[str]]:
                     removed = True
         if not removed:
             break
+    pages = _edges(pages)
     for lines in pages:
         while lines and _PAGE_NUMBER.match(lines[0]):
             del lines[0]
         while lines and _PAGE_NUMBER.match(lines[-1]):
             del lines[-1]
-    return pages
+    return _edges(pages)
 
 
 def heading_level(line: str) -> int | None:
@@ -246,7 +273,7 @@ def _classify(pages: list[list[str]]) -> list[_Line]:
         line, taken = lines[i], 0
         if line.level is not None:
             taken = _continuation(lines, i) if line.level < ARTICLE_LEVEL else 0
-            parts = [_MARKDOWN_HASHES.sub("", line.text), *(c.text for c in lines[i + 1 : i + 1 + taken])]
+            parts = [_MARKDOWN_HASHES.sub("", line.text), *(c.text for c in lines[i + 1 : i + 1 + taken] if c.text)]
             line = replace(line, text=" ".join(parts))
         out.append(line)
         i += 1 + taken
@@ -254,16 +281,16 @@ def _classify(pages: list[list[str]]) -> list[_Line]:
 
 
 def _continuation(lines: list[_Line], i: int) -> int:
-    """How many of the (at most two) lines after heading `i` continue it: those followed by a heading."""
+    """How many lines after heading `i` continue it: the (at most two, blank lines aside) followed by a heading."""
+    filled = [j for j in range(i + 1, min(len(lines), i + 8)) if lines[j].text][:3]
     for taken in (1, 2):
-        after = i + taken + 1
-        between = lines[i + 1 : after]
-        if (
-            after < len(lines)
-            and lines[after].level is not None
-            and all(c.level is None and len(c.text) <= MAX_HEADING // 2 for c in between)
+        if len(filled) <= taken:
+            break
+        between = [lines[j] for j in filled[:taken]]
+        if lines[filled[taken]].level is not None and all(
+            c.level is None and len(c.text) <= MAX_HEADING // 2 for c in between
         ):
-            return taken
+            return filled[taken - 1] - i
     return 0
 
 

@@ -145,3 +145,34 @@ def test_json_hits_name_the_speaker(settings: Settings, memory_store: Store, emb
     assert {"Loïc Cauret", None} <= {h["speaker"] for h in hits}
     (cauret,) = [h for h in hits if "Elles doivent d'abord" in str(h["text"])]
     assert cauret["speaker"] == "Loïc Cauret"
+
+
+def _scanned_transcript_chunks(tmp_path: Path, reader) -> list[Chunk]:  # type: ignore[no-untyped-def]
+    from evals.scans import NOISY, degrade, image_pdf, text_pages
+
+    text = (DATA / "table-ronde.txt").read_text(encoding="utf-8")
+    pdf = tmp_path / "table-ronde.pdf"
+    pdf.write_bytes(image_pdf([degrade(p, NOISY, seed=i) for i, p in enumerate(text_pages(text), 1)]))
+    doc = load(pdf, pdf.name, ocr=reader(text)).documents[0]
+    assert doc.ocr_pages
+    return split_document(structure(doc), "/racine", 300, 40)
+
+
+def test_scanned_proceedings_keep_their_paragraphs_and_speakers(tmp_path: Path) -> None:
+    from ingest.ocr import ScriptedReader
+
+    # What Tesseract gives: the printed lines, a blank line between paragraphs.
+    def reader(text: str) -> ScriptedReader:
+        return ScriptedReader({1: text.replace("\n", "\n\n").replace(". ", ".\n", 3)})
+
+    assert _attribution(_scanned_transcript_chunks(tmp_path, reader), GOLD) == 1.0
+
+
+@pytest.mark.slow
+def test_scanned_proceedings_read_by_tesseract(tmp_path: Path) -> None:
+    from ingest.ocr import TesseractReader
+
+    if reason := TesseractReader().unavailable():
+        pytest.skip(reason)
+    chunks = _scanned_transcript_chunks(tmp_path, lambda _: TesseractReader(tmp_path / "cache"))
+    assert _attribution(chunks, GOLD) >= 0.95
