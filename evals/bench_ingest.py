@@ -24,7 +24,7 @@ from assistant.stores import make_store
 def run_ingest(paths: list[Path], data: Path, embedder: str, *extra: str) -> tuple[dict, float, float]:
     """Run `carrefour ingest` in a child process: (report, wall seconds, peak RSS in MiB)."""
     env = {**os.environ, "CARREFOUR_EMBEDDER": embedder}
-    cmd = [sys.executable, "-m", "assistant.cli", "ingest", *map(str, paths), "--data-dir", str(data), "--json",
+    cmd = [sys.executable, "-m", "ui.cli", "ingest", *map(str, paths), "--data-dir", str(data), "--json",
            "--quiet", *extra]
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)

@@ -21,7 +21,6 @@ from assistant.embedders.cache import CachedEmbedder
 from assistant.errors import CarrefourError
 from assistant.service import Assistant
 from assistant.settings import Settings
-from ingest.manifest import Manifest
 from ingest.pipeline import Ingestor, Report
 
 log = logging.getLogger("carrefour.admin")
@@ -203,19 +202,10 @@ def ingest_corpus(assistant: Assistant, settings: Settings) -> Report:
 
 
 def corpus_status(assistant: Assistant) -> dict[str, Any]:
-    """What `carrefour status` reports, read through the assistant's own store; a data dir never ingested
-    stays untouched (no manifest created)."""
-    roots: dict[str, dict[str, int]] = {}
-    last = None
-    if assistant.settings.manifest_path.exists():
-        manifest = Manifest(assistant.settings.manifest_path)
-        try:
-            roots = manifest.summary()
-            last = manifest.last_run()
-        finally:
-            manifest.close()
-    return {"documents": sum(r["documents"] for r in roots.values()), "chunks": assistant.store.count(),
-            "roots": roots, "last_run": last, "embedder": assistant.embedder.id}
+    """What `carrefour status` reports (`ui.wiring.status`), read through the assistant's own store."""
+    from ui.wiring import status
+
+    return status(assistant.settings, assistant.embedder, assistant.store)
 
 
 def _failures(items: list[dict[str, str]], key: str) -> str:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.cli import main
 from assistant.errors import EMPTY_INDEX
+from ui.cli import main
 
 
 @pytest.mark.parametrize("command", [["search", "conseil citoyen"], ["ask", "Qui compose le conseil citoyen ?"],

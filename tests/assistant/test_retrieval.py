@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from assistant.cli import main
 from assistant.conversation import condense, is_follow_up
 from assistant.retrieve import rrf
 from assistant.service import Assistant
 from assistant.settings import Settings
 from assistant.types import Chunk, Filters, Hit
 from ingest.pipeline import Ingestor
+from ui.cli import main
 
 DOCS = {
     "lois/lamy-article-7.md": "---\nkind: texte officiel\ndate: 2014-02-21\n---\n# Article 7\n\n"

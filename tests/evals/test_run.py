@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from assistant.cli import main
 from assistant.errors import ConfigError
 from assistant.service import Assistant
 from assistant.settings import Settings
@@ -17,6 +16,7 @@ from evals.naive import NaiveIndex, naive_collection
 from evals.run import evaluate, parse_configs
 from evals.scoring import AGGREGATE_KEYS, EXTRA_KEYS, retrieval_scores
 from ingest.pipeline import Ingestor
+from ui.cli import main
 
 ARTICLE = (
     "La politique de la ville est une politique de cohésion urbaine et de solidarité envers les quartiers "

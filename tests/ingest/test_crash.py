@@ -33,7 +33,7 @@ def make_corpus(root: Path, n: int) -> None:
 def ingest(corpus: Path, data: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "CARREFOUR_EMBEDDER": "hash", "CARREFOUR_EMBED_BATCH_SIZE": "2",
            "CARREFOUR_CHUNK_SIZE": "300", "CARREFOUR_CHUNK_OVERLAP": "50"}
-    return subprocess.Popen([sys.executable, "-m", "assistant.cli", "ingest", str(corpus), "--data-dir", str(data),
+    return subprocess.Popen([sys.executable, "-m", "ui.cli", "ingest", str(corpus), "--data-dir", str(data),
                              "--quiet"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 

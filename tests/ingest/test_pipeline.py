@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from assistant.cli import main
 from assistant.embedders.hashing import HashEmbedder
 from assistant.settings import Settings
 from assistant.stores import Store, make_store
 from ingest.manifest import Manifest
 from ingest.pipeline import Ingestor
+from ui.cli import main
 
 
 class CountingEmbedder(HashEmbedder):

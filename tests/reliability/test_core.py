@@ -29,7 +29,7 @@ def test_a_wrong_setting_is_a_french_config_error(monkeypatch: pytest.MonkeyPatc
 
 def test_the_cli_prints_it_without_a_traceback(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
                                                capsys: pytest.CaptureFixture[str]) -> None:
-    from assistant.cli import main
+    from ui.cli import main
 
     monkeypatch.setenv("CARREFOUR_CHAT_MODE", "llmm")
     assert main(["status", "--data-dir", str(tmp_path)]) == 2
@@ -46,7 +46,7 @@ def test_choices_are_enums(tmp_path: Path) -> None:
 def test_a_missing_keyword_index_is_reported(ui_assistant: Assistant, ui_settings: Settings,
                                              caplog: pytest.LogCaptureFixture,
                                              capsys: pytest.CaptureFixture[str]) -> None:
-    from assistant.cli import main
+    from ui.cli import main
 
     shutil.rmtree(ui_assistant.keyword_dir)
     assistant = Assistant(ui_settings)

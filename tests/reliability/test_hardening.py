@@ -178,7 +178,7 @@ def test_random_bytes_named_html_are_not_indexed(tmp_path: Path) -> None:
 
 
 def test_cli_refuses_an_empty_question(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from assistant.cli import main
+    from ui.cli import main
 
     assert main(["ask", "  ", "--data-dir", str(tmp_path)]) == 2
     assert "Question vide" in capsys.readouterr().err

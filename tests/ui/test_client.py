@@ -74,7 +74,7 @@ def test_cli_serve_binds_localhost(ui_assistant: object, ui_settings: Settings) 
     port = free_port()
     env = {**os.environ, "CARREFOUR_EMBEDDER": "hash", "CARREFOUR_CORPUS_DIR": str(ui_settings.corpus_dir),
            "CARREFOUR_CHUNK_SIZE": "400", "CARREFOUR_CHUNK_OVERLAP": "60"}
-    proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "serve", "--port", str(port), "--data-dir",
+    proc = subprocess.Popen([sys.executable, "-m", "ui.cli", "serve", "--port", str(port), "--data-dir",
                              str(ui_settings.data_dir)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True)
     lines: list[str] = []

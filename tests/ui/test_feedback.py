@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from assistant.cli import main
 from assistant.errors import CarrefourError
 from assistant.service import Assistant, answer_json
 from assistant.settings import Settings
 from assistant.types import Filters
 from ui.chat import Chat
+from ui.cli import main
 from ui.feedback import FeedbackStore
 
 KEYS = ["id", "question", "answerable", "gold", "key_facts", "notes"]

@@ -1,4 +1,5 @@
-"""The `carrefour` command: ingest, status, search, ask, eval, serve, feedback."""
+"""The `carrefour` command: ingest, status, search, ask, eval, serve, feedback. A composition root, on the top
+floor with the web app: it wires the core (`assistant`), the ingestion and the measures through `ui.wiring`."""
 
 from __future__ import annotations
 
@@ -12,7 +13,10 @@ from typing import Any
 
 from assistant.errors import EMPTY_INDEX, CarrefourError
 
+# The core's lists (assistant.retrieve.MODES, assistant.settings.ChatMode), written out so that `--help` imports
+# nothing; tests/test_architecture.py checks they stay equal.
 MODES = ("hybrid", "dense", "bm25")
+ANSWER_MODES = ("extractive", "llm")
 
 
 def _offline_environment() -> None:
@@ -59,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     ask = sub.add_parser("ask", help="poser une question (« - » : une question par ligne sur l'entrée)")
     ask.add_argument("question", metavar="QUESTION")
-    ask.add_argument("--mode", choices=("extractive", "llm"), default="extractive")
+    ask.add_argument("--mode", choices=ANSWER_MODES, default="extractive")
     ask.add_argument("--retrieval", choices=MODES, default=None, help="hybrid (défaut), dense ou bm25")
     _filters(ask)
     _common(ask)
@@ -75,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--baseline", type=Path, metavar="RESULTS", help="results.json d'une évaluation précédente")
     evaluate.add_argument("--k", type=int, default=10, help="passages retrouvés par question (défaut 10)")
     evaluate.add_argument("--limit", type=int, metavar="N", help="seulement les N premières questions")
-    evaluate.add_argument("--mode", choices=("extractive", "llm"), default="extractive", help="mode de réponse")
+    evaluate.add_argument("--mode", choices=ANSWER_MODES, default="extractive", help="mode de réponse")
     evaluate.add_argument("--quiet", action="store_true", help="sans barre de progression")
     _common(evaluate)
 
@@ -108,15 +112,6 @@ def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     return Settings().with_data_dir(args.data_dir)
 
 
-def _components(settings):  # type: ignore[no-untyped-def]
-    from assistant.embedders import make_embedder
-    from assistant.embedders.cache import CachedEmbedder
-    from assistant.stores import make_store
-
-    embedder = CachedEmbedder(make_embedder(settings), settings.cache_path)
-    return embedder, make_store(settings, embedder.id)
-
-
 def _one_line(text: str) -> str:
     """A file name may hold a newline: the report keeps one line per file."""
     return text.replace("\r", "\\r").replace("\n", "\\n")
@@ -127,7 +122,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
     try:
         settings = _settings(args)
-        embedder, store = _components(settings)
+        from ui.wiring import components
+
+        embedder, store = components(settings)
         paths = args.paths or [settings.corpus_dir]
         report = Ingestor(settings, embedder, store, quiet=args.quiet or args.json).run(
             paths, excludes=args.exclude, pdf_password=args.pdf_password, dry_run=args.dry_run
@@ -157,32 +154,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def status_data(settings) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-    from ingest.manifest import Manifest
+    from ui.wiring import status
 
-    embedder, store = _components(settings)
-    roots: dict[str, dict[str, int]] = {}
-    last = None
-    # Status only reads: a data dir that was never ingested stays untouched.
-    if settings.manifest_path.exists():
-        manifest = Manifest(settings.manifest_path)
-        try:
-            roots = manifest.summary()
-            last = manifest.last_run()
-        finally:
-            manifest.close()
-    never_ingested = not settings.chroma_url and not settings.chroma_dir.exists()
-    from assistant.generation import keyword_dir
-
-    return {
-        "documents": sum(r["documents"] for r in roots.values()),
-        "chunks": 0 if never_ingested else store.count(),
-        "roots": roots,
-        "embedder": embedder.id,
-        "store": store.location,
-        "data_dir": str(settings.data_dir),
-        "last_run": last,
-        "keyword_index": keyword_dir(settings, embedder.id).exists(),
-    }
+    return status(settings)
 
 
 def cmd_status(args: argparse.Namespace) -> int:
