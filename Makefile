@@ -14,7 +14,7 @@ export OMP_WAIT_POLICY := PASSIVE
 #   make install TORCH_INDEX=https://download.pytorch.org/whl/cpu
 TORCH_INDEX ?=
 
-.PHONY: run test test-slow install clean
+.PHONY: run test test-slow typecheck install clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,12 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check assistant ingest ui evals tests
 	$(BIN)/python -m pytest -m "not slow and not browser"
+
+# Types of the packages (mypy, settings in pyproject.toml). Not yet part of `make test`: 8 errors remain in code
+# being rewritten (assistant/checks.py, assistant/retrieve.py, evals/scoring.py, evals/run.py, evals/calibrate.py,
+# ingest/turns.py); it joins `make test` once they are fixed.
+typecheck: $(STAMP)
+	$(BIN)/mypy assistant ingest ui evals
 
 # Run by CI after `make test`; exit status 5 means "no test selected", not a failure.
 test-slow: $(LLM_STAMP)
