@@ -11,7 +11,7 @@ from assistant.errors import CarrefourError
 from assistant.service import Assistant
 from assistant.settings import Settings
 from ui import admin, render
-from ui.chat import Chat, Turn, filters_from
+from ui.chat import Chat, Turn, filters_from, public
 from ui.files import ROUTE, DocumentFiles
 from ui.protect import Protect, RateLimit, client_of
 from ui.style import CSS, HEAD, HELP, THEME
@@ -225,7 +225,7 @@ def _api(fn):  # type: ignore[no-untyped-def]
         try:
             return fn(*args, **kwargs)
         except CarrefourError as exc:
-            raise gr.Error(str(exc)) from exc
+            raise gr.Error(public(str(exc))) from exc  # the server's folders are nobody's business
         except Exception as exc:
             raise gr.Error("Erreur inattendue : réessayez, et si elle persiste, prévenez l'équipe.") from exc
     return wrapper

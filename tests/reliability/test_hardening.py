@@ -235,3 +235,17 @@ def test_server_refuses_anonymous_uploads_and_framing(admin_server: tuple[str, a
     app = json.loads(urllib.request.urlopen(f"{url}/config", timeout=10).read())
     unlocks = [d for d in app["dependencies"] if d.get("queue") is False]
     assert len(unlocks) >= 2  # unlock (click and Enter) and status run outside the chat's queue
+
+
+def test_api_errors_hide_server_paths() -> None:
+    import gradio as gr
+
+    from assistant.errors import StoreError
+    from ui.app import _api
+
+    def failing() -> None:
+        raise StoreError("Index de mots-clés illisible dans /srv/carrefour/data/keyword/x (EOF) : supprimez ce dossier")
+
+    with pytest.raises(gr.Error) as caught:
+        _api(failing)()
+    assert "/srv" not in str(caught.value) and "…/x" in str(caught.value)
