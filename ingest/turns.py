@@ -146,8 +146,8 @@ def _turn(offset: int, line: str, people: dict[str, Person], known: dict[str, Pe
             return Turn(offset, None, org, True, True, body)
         # « L'animatrice : » is the moderator named in the list of participants, when there is one.
         moderators = [p for p in people.values() if p.moderator]
-        person = moderators[0] if len(moderators) == 1 else Person(_display(label), None, True)
-        return Turn(offset, person.name, org or person.organisation, True, True, body)
+        chair = moderators[0] if len(moderators) == 1 else Person(_display(label), None, True)
+        return Turn(offset, chair.name, org or chair.organisation, True, True, body)
     words = re.sub(rf"^{_CIVILITY} *", "", label).split()
     civility = words != label.split()
     if not words or (not civility and _fold(words[0]) in _NOT_NAMES) or len((m.group("org2") or "").split()) > 6:
