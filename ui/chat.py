@@ -91,7 +91,7 @@ def kind_line(kind: str, passages: int, validity: Sequence[tuple[str, int, str |
     else:
         state = ", sans date d'état du droit"
     hint = f" ({KIND_HINTS[kind]})" if kind in KIND_HINTS else ""
-    return f"- {name} : {count}{passages} passages{state}{hint} ;"
+    return f"- {name} : {count}{passages} passage{'s' if passages != 1 else ''}{state}{hint} ;"
 
 
 def filters_from(kind: str | None, year_from: float | None, year_to: float | None, folder: str | None) -> Filters:
