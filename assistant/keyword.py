@@ -27,7 +27,7 @@ import numpy as np
 
 from assistant.errors import StoreError
 from assistant.textfr import ANALYSIS_VERSION, DEFAULT_ANALYZER, Analyzer, expand_query
-from assistant.types import Chunk, Filters, chunk_folder, chunk_year
+from assistant.types import Chunk, Filters, chunk_folder, chunk_speaker, chunk_year
 
 FORMAT = 1
 _META = "keyword.json"
@@ -46,15 +46,17 @@ class KeywordIndex:
         folders: Sequence[str],
         bm25: Any,  # bm25s.BM25, or None when there is no chunk
         analyzer: Analyzer = DEFAULT_ANALYZER,
+        speakers: Sequence[str | None] = (),  # proceedings only; empty: no speaker anywhere
     ) -> None:
         self._ids = list(ids)
         self._kinds = np.array([k or "" for k in kinds], dtype=str)
         self._years = np.array([_NO_YEAR if y is None else y for y in years], dtype=np.int64)
         self._folders = np.array(list(folders), dtype=str)
+        self._speakers = np.array([s or "" for s in speakers] if speakers else [""] * len(self._ids), dtype=str)
         self._bm25 = bm25
         self._analyzer = analyzer
         self._by_initial: dict[str, list[str]] | None = None  # vocabulary by first letter, for typos
-        if not len(self._ids) == len(self._kinds) == len(self._years) == len(self._folders):
+        if not len(self._ids) == len(self._kinds) == len(self._years) == len(self._folders) == len(self._speakers):
             raise ValueError("ids et métadonnées de longueurs différentes")
 
     @classmethod
@@ -75,6 +77,7 @@ class KeywordIndex:
             [chunk_folder(c) for c in chunks],
             bm25,
             analyzer,
+            [chunk_speaker(c) for c in chunks],
         )
 
     def __len__(self) -> int:
@@ -150,6 +153,8 @@ class KeywordIndex:
             mask &= (self._years != _NO_YEAR) & (self._years <= filters.year_to)
         if filters.folder:
             mask &= self._folders == filters.folder
+        if filters.speaker:
+            mask &= self._speakers == filters.speaker
         return mask
 
     def save(self, directory: Path) -> None:
@@ -171,6 +176,7 @@ class KeywordIndex:
                 "kinds": [k or None for k in self._kinds.tolist()],
                 "years": [None if y == _NO_YEAR else y for y in self._years.tolist()],
                 "folders": self._folders.tolist(),
+                "speakers": [s or None for s in self._speakers.tolist()],
             }
             # Written last: a directory without it is never taken for an index.
             (tmp / _META).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
@@ -214,7 +220,9 @@ class KeywordIndex:
                 bm25 = bm25s.BM25.load(directory / _BM25, show_progress=False)
                 if bm25.scores["num_docs"] != len(meta["ids"]):
                     raise ValueError("nombre de documents différent entre bm25s et la liste des ids")
-            return cls(meta["ids"], meta["kinds"], meta["years"], meta["folders"], bm25, analyzer)
+            # "speakers" is absent from indexes written before speaker turns: no speaker anywhere.
+            return cls(meta["ids"], meta["kinds"], meta["years"], meta["folders"], bm25, analyzer,
+                       meta.get("speakers") or ())
         except (OSError, EOFError, ValueError, KeyError, TypeError) as exc:
             raise StoreError(
                 f"Index de mots-clés illisible dans {directory} ({exc}) : supprimez ce dossier et relancez "

@@ -116,6 +116,7 @@ class Filters:
     year_from: int | None = None
     year_to: int | None = None
     folder: str | None = None  # first folder of the source path, or the root's name
+    speaker: str | None = None  # who speaks in a passage of proceedings, as in `--json` hits
 
     def accepts(self, chunk: Chunk) -> bool:
         if self.kind and chunk.kind != self.kind:
@@ -125,17 +126,26 @@ class Filters:
             return False
         if self.year_to is not None and (year is None or year > self.year_to):
             return False
+        if self.speaker and chunk_speaker(chunk) != self.speaker:
+            return False
         return not (self.folder and chunk_folder(chunk) != self.folder)
 
     @property
     def empty(self) -> bool:
-        return not (self.kind or self.folder or self.year_from is not None or self.year_to is not None)
+        return not (self.kind or self.folder or self.speaker or self.year_from is not None
+                    or self.year_to is not None)
 
 
 def chunk_year(chunk: Chunk) -> int | None:
     if chunk.date and chunk.date[:4].isdigit():
         return int(chunk.date[:4])
     return None
+
+
+def chunk_speaker(chunk: Chunk) -> str | None:
+    """Who speaks in a passage of proceedings (ingest/turns.py), when known."""
+    value = chunk.metadata.get("speaker")
+    return value if isinstance(value, str) and value else None
 
 
 def chunk_folder(chunk: Chunk) -> str:

@@ -26,7 +26,8 @@ from ingest.walk import Skipped, Target, kept_by, targets, walk
 
 # Bump when loading, cleaning or splitting changes what a file yields: every file is then redone.
 # 2: OCR of scanned PDF pages; speaker turns of proceedings. 3: valid_as_of carried by every passage.
-PIPELINE_VERSION = "3"
+# 4: the speaker of a passage stored where the Chroma filter sees it.
+PIPELINE_VERSION = "4"
 UPSERT_BATCH = 512
 
 

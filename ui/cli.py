@@ -104,6 +104,7 @@ def _filters(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--year-from", type=int, metavar="Y")
     parser.add_argument("--year-to", type=int, metavar="Y")
     parser.add_argument("--folder", help="dossier source (premier dossier du chemin)")
+    parser.add_argument("--speaker", help="intervenant des actes, tel qu'écrit dans les résultats (ex. « Loïc Cauret »)")
 
 
 def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
@@ -189,7 +190,8 @@ def _assistant(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from assistant.service import Assistant
     from assistant.types import Filters
 
-    filters = Filters(kind=args.kind, year_from=args.year_from, year_to=args.year_to, folder=args.folder)
+    filters = Filters(kind=args.kind, year_from=args.year_from, year_to=args.year_to, folder=args.folder,
+                      speaker=args.speaker)
     return Assistant(_settings(args)), filters
 
 

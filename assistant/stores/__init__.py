@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 from assistant.errors import ConfigError
 from assistant.settings import Settings
-from assistant.types import Chunk, Filters, Hit, chunk_folder, chunk_year
+from assistant.types import Chunk, Filters, Hit, chunk_folder, chunk_speaker, chunk_year
 
 
 class Store(Protocol):
@@ -85,6 +85,9 @@ def to_metadata(chunk: Chunk) -> dict[str, Any]:
     if year is not None:
         meta["year"] = year
     meta["folder"] = chunk_folder(chunk)
+    speaker = chunk_speaker(chunk)
+    if speaker:  # top level: the `--speaker` filter is a Chroma `where`
+        meta["speaker"] = speaker
     if chunk.metadata:
         meta["extra"] = json.dumps(dict(chunk.metadata), ensure_ascii=False)
     return meta

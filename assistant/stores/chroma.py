@@ -27,6 +27,8 @@ def where_clause(filters: Filters | None) -> dict[str, Any] | None:
         terms.append({"kind": filters.kind})
     if filters.folder:
         terms.append({"folder": filters.folder})
+    if filters.speaker:
+        terms.append({"speaker": filters.speaker})
     if filters.year_from is not None:
         terms.append({"year": {"$gte": filters.year_from}})
     if filters.year_to is not None:

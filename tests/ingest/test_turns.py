@@ -176,3 +176,27 @@ def test_scanned_proceedings_read_by_tesseract(tmp_path: Path) -> None:
         pytest.skip(reason)
     chunks = _scanned_transcript_chunks(tmp_path, lambda _: TesseractReader(tmp_path / "cache"))
     assert _attribution(chunks, GOLD) >= 0.95
+
+
+def test_speaker_filter_on_both_sides(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """`carrefour search --speaker` through the real store (Chroma `where`) and the keyword index."""
+    import json
+
+    from ui.cli import main
+
+    root = tmp_path / "actes"
+    root.mkdir()
+    (root / "table-ronde.txt").write_bytes((DATA / "table-ronde.txt").read_bytes())
+    (root / "note.md").write_text("# Note\n\nLes intercommunalités et les conseils citoyens.\n", encoding="utf-8")
+    monkeypatch.setenv("CARREFOUR_EMBEDDER", "hash")
+    data = str(tmp_path / "data")
+    assert main(["ingest", str(root), "--json", "--data-dir", data]) == 0
+    capsys.readouterr()
+    for mode in ("bm25", "dense", "hybrid"):
+        assert main(["search", "intercommunalités conseils citoyens", "--json", "--k", "10", "--speaker", CAURET,
+                     "--retrieval", mode, "--data-dir", data]) == 0
+        hits = json.loads(capsys.readouterr().out)["hits"]
+        assert hits and {h["speaker"] for h in hits} == {CAURET}
+    assert main(["search", "intercommunalités conseils citoyens", "--json", "--k", "10", "--data-dir", data]) == 0
+    assert len({h["speaker"] for h in json.loads(capsys.readouterr().out)["hits"]}) > 2
