@@ -33,6 +33,9 @@ UNITS = 5  # units read, best first
 STRONG = 0.75
 # Other blocks must score this share of the best one to be quoted beside it.
 RELATIVE = 0.6
+RANK_DECAY = 0.15  # a block of the unit at rank r weighs 1 / (1 + RANK_DECAY · r)
+HEADING_BONUS = 0.5  # weight added when the unit's heading is made of the question's words
+TYPE_BONUS = 1.25  # weight of a block that gives the kind of answer asked for (a number, a list…)
 # A question of the corpus covering this share of the question's words is the same question.
 RAISED = 0.5
 # Two blocks sharing this share of their words say the same thing: quoted once, both sources cited.
@@ -221,11 +224,11 @@ def compose(query: Query, hits: Sequence[Hit], keyword: KeywordIndex | None = No
     for rank, unit in enumerate(units):
         if is_bibliography(unit.hit.chunk):
             continue
-        prior = 1.0 / (1.0 + 0.15 * rank)
+        prior = 1.0 / (1.0 + RANK_DECAY * rank)
         context = covered(wanted, tokenize(unit.context), query.synonyms)
         # A heading made of the question's words ("Critères", "Composition") says what the unit is about.
         head = set(tokenize(heading(unit.hit.chunk) or ""))
-        prior *= 1.0 + 0.5 * len(covered(head, list(query.tokens), query.synonyms)) / len(head) if head else 1.0
+        prior *= 1.0 + HEADING_BONUS * len(covered(head, list(query.tokens), query.synonyms)) / len(head) if head else 1.0
         for block in _with_antecedents(blocks(unit.text)):
             if block.kind == "heading":
                 continue
@@ -236,7 +239,7 @@ def compose(query: Query, hits: Sequence[Hit], keyword: KeywordIndex | None = No
                 continue
             if len(block.text) < 25 or (named and _off_subject(block.text, named, others)):
                 continue
-            bonus = 1.25 if query.expects in WHAT and satisfies(block, query.expects) else 1.0
+            bonus = TYPE_BONUS if query.expects in WHAT and satisfies(block, query.expects) else 1.0
             scored.append((cov * bonus * prior, cov, rank, block, unit))
     scored.sort(key=lambda s: -s[0])
     # The question stands in a document of questions when one of them covers it about as well as any answer.
