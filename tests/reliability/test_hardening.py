@@ -213,6 +213,7 @@ def upload(url: str) -> int:
         return int(exc.code)
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings(GRADIO_LOOPS)
 def test_server_refuses_anonymous_uploads_and_framing(admin_server: tuple[str, admin.Guard],
                                                       ui_settings: Settings) -> None:
