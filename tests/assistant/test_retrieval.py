@@ -167,4 +167,5 @@ def test_results_are_units_one_hit_each_with_their_other_passages_and_other_form
     assert [h.chunk.id for h in found] == ["md1", "o"] and [h.rank for h in found] == [1, 2]
     assert found[0].passages == (md2,) and found[0].also_in == ("lois.jsonl#lamy:Article 7",)
     assert found[0].score == pytest.approx(0.9 + 0.1 * 0.6) and found[0].dense_score == 0.85
+    assert group(hits, 10)[0].score == 0.9  # no bonus by default
     assert len(group(hits, 1)) == 1
