@@ -78,8 +78,10 @@ def date_note(cited: Sequence[Hit], today: dt.date) -> str:
     if (today.year - year) * 12 + today.month - month <= 12:
         return ""
     when = f"au {_month_year(oldest)}" if len(oldest) >= 10 else f"de {_month_year(oldest)}"
-    return (f"Attention : ce texte décrit le droit {when}, il y a plus d'un an ; vérifiez la version en "
-            "vigueur (Légifrance pour les textes officiels).")
+    if any(h.chunk.kind == "texte officiel" for h in cited):
+        return (f"Attention : ce texte décrit le droit {when}, il y a plus d'un an ; vérifiez la version en "
+                "vigueur sur Légifrance.")
+    return f"Attention : ce document est à jour {when}, il y a plus d'un an ; vérifiez qu'il l'est toujours."
 
 
 def _question_line(raised: Hit, n: int) -> str:

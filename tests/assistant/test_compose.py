@@ -98,7 +98,10 @@ def test_an_old_text_is_said_to_be_old_with_its_date() -> None:
                 kind="texte officiel", valid_as_of="2015-05")
     _, (text, _c, _s, notes) = answer("Comment sont composés les conseils citoyens ?", hits(law))
     assert notes[-1] == ("Attention : ce texte décrit le droit de mai 2015, il y a plus d'un an ; vérifiez la version en "
-                         "vigueur (Légifrance pour les textes officiels).") and text.endswith(notes[-1])
+                         "vigueur sur Légifrance.") and text.endswith(notes[-1])
+    actes = chunk(law.text, None, 1, title="Journée", kind="actes", valid_as_of="2017-12-11")
+    assert answer("Comment sont composés les conseils citoyens ?", hits(actes))[1][3] == (
+        "Attention : ce document est à jour au 11 décembre 2017, il y a plus d'un an ; vérifiez qu'il l'est toujours.",)
     fresh = chunk(law.text, None, 1, title="Article 7", kind="texte officiel", valid_as_of="2026-06")
     assert answer("Comment sont composés les conseils citoyens ?", hits(fresh))[1][3] == ()
 
