@@ -105,11 +105,17 @@ def cut_list(answer: str, cited: Sequence[Chunk]) -> bool:
     return False
 
 
+# "Il est créé un établissement…", "Il y a lieu…": the law's impersonal « il » stands for nothing before it.
+_IMPERSONAL = re.compile(r"^il (y a|existe|appartient|incombe|convient|faut|importe|"
+                         r"(est|sont|peut être|doit être) \w+ (un|une|des|du|au|aux|à|auprès|dans|en|par le présent)\b)",
+                         re.IGNORECASE)
+
+
 def orphan_start(answer: str) -> bool:
     """A quoted paragraph or a sentence opening on a pronoun or a lower-case fragment."""
     for piece in _quoted(answer):
         first = piece.split("\n")[0].strip()
-        if first.startswith(("(…)", "- ")):
+        if first.startswith(("(…)", "- ")) or _IMPERSONAL.match(first):
             continue
         if _PRONOUN.match(first) or first[:1].islower():
             return True

@@ -42,6 +42,8 @@ def test_orphan_start() -> None:
     assert orphan_start("elle passe avec eux des conventions [1].")
     assert not orphan_start("Fiche — Composition [1] :\n« Le conseil citoyen est financé par l'État. »")
     assert not orphan_start(f"Fiche [1] :\n{LIST}")
+    assert not orphan_start("Code [1] :\n« Il est créé un établissement public national. »")  # impersonal
+    assert orphan_start("Code [1] :\n« Il est financé par l'État. »")
 
 
 def test_duplicate() -> None:
