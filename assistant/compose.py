@@ -189,24 +189,27 @@ def _with_antecedents(found: list[Block]) -> list[Block]:
     return out
 
 
-def _read_units(hits: Sequence[Hit], unit_chunks: Callable[[Chunk], list[Chunk]] | None) -> list[_Unit]:
-    units: dict[str, _Unit] = {}
-    grouped: dict[str, list[Chunk]] = {}
+def _read_units(hits: Sequence[Hit],
+                unit_chunks: Callable[[Sequence[Chunk]], list[Chunk]] | None) -> list[_Unit]:
+    best: dict[str, Hit] = {}
     for hit in hits:
         key = unit_key(hit.chunk)
-        grouped.setdefault(key, []).append(hit.chunk)
-        if key in units or len(units) >= UNITS:
-            continue
-        chunks = unit_chunks(hit.chunk) if unit_chunks else []
-        chunks = chunks or [hit.chunk]
+        if key not in best and len(best) < UNITS:
+            best[key] = hit
+    by_unit: dict[str, list[Chunk]] = {}
+    for c in unit_chunks([h.chunk for h in best.values()]) if unit_chunks else []:
+        by_unit.setdefault(unit_key(c), []).append(c)
+    units = []
+    for key, hit in best.items():
+        chunks = by_unit.get(key) or [hit.chunk, *hit.passages]
         c = hit.chunk
         context = " ".join(p for p in (c.collection, c.title, c.section) if p)
-        units[key] = _Unit(hit, tuple(chunks), unit_text(chunks), context)
-    return list(units.values())
+        units.append(_Unit(hit, tuple(chunks), unit_text(chunks), context))
+    return units
 
 
 def compose(query: Query, hits: Sequence[Hit], keyword: KeywordIndex | None = None,
-            unit_chunks: Callable[[Chunk], list[Chunk]] | None = None) -> Composition:
+            unit_chunks: Callable[[Sequence[Chunk]], list[Chunk]] | None = None) -> Composition:
     """Choose the blocks to quote (see the module docstring). `unit_chunks` gives every passage of a unit
     (`Store.unit_chunks`), so that a list or a paragraph cut by the splitter is quoted whole."""
     wanted = query.wanted or frozenset(query.tokens)

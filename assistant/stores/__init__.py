@@ -51,9 +51,9 @@ class Store(Protocol):
         """How many chunks."""
         ...
 
-    def unit_chunks(self, chunk: Chunk) -> list[Chunk]:
-        """Every chunk of the citable unit of `chunk` (`assistant.units.unit_key`), in reading order: what an
-        answer needs to quote a whole list or paragraph that the splitter cut in two."""
+    def unit_chunks(self, chunks: Sequence[Chunk]) -> list[Chunk]:
+        """Every chunk of the citable units of `chunks` (`assistant.units.unit_key`), in reading order, in one
+        call: what an answer needs to quote a whole list or paragraph that the splitter cut in two."""
         ...
 
     def refresh(self) -> None:
@@ -61,12 +61,12 @@ class Store(Protocol):
         ...
 
 
-def same_unit(chunk: Chunk, candidates: Iterable[Chunk]) -> list[Chunk]:
-    """The chunks of `candidates` in the citable unit of `chunk`, in reading order (`Store.unit_chunks`)."""
+def same_unit(chunks: Sequence[Chunk], candidates: Iterable[Chunk]) -> list[Chunk]:
+    """The chunks of `candidates` in the citable units of `chunks`, in reading order (`Store.unit_chunks`)."""
     from assistant.units import unit_key
 
-    key = unit_key(chunk)
-    return sorted((c for c in candidates if unit_key(c) == key), key=lambda c: (c.start, c.end))
+    keys = {unit_key(c) for c in chunks}
+    return sorted((c for c in candidates if unit_key(c) in keys), key=lambda c: (c.start, c.end))
 
 
 def collection_name(embedder_id: str) -> str:

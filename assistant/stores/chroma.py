@@ -160,11 +160,18 @@ class ChromaStore:
     def count(self) -> int:
         return int(self.collection.count())
 
-    def unit_chunks(self, chunk: Chunk) -> list[Chunk]:
-        where = [{"root": chunk.root}, {"source": chunk.source}]
-        where += [{"record_id": chunk.record_id}] if chunk.record_id else []
-        where += [{"section": chunk.section}] if chunk.section else []
-        res = self.collection.get(where={"$and": where}, include=["documents", "metadatas"])
+    def unit_chunks(self, chunks: Sequence[Chunk]) -> list[Chunk]:
+        # One get for all the units (≈2.5 ms a call here, whatever its size): the answer reads five or six.
+        clauses = []
+        for chunk in chunks:
+            where = [{"root": chunk.root}, {"source": chunk.source}]
+            where += [{"record_id": chunk.record_id}] if chunk.record_id else []
+            where += [{"section": chunk.section}] if chunk.section else []
+            clauses.append({"$and": where})
+        if not clauses:
+            return []
+        where_all = clauses[0] if len(clauses) == 1 else {"$or": clauses}
+        res = self.collection.get(where=where_all, include=["documents", "metadatas"])
         found = [from_metadata(cid, doc or "", dict(meta))
                  for cid, doc, meta in zip(res["ids"], res["documents"], res["metadatas"]) if meta]
-        return same_unit(chunk, found)
+        return same_unit(chunks, found)

@@ -48,8 +48,8 @@ class MemoryStore:
     def count(self) -> int:
         return len(self._rows)
 
-    def unit_chunks(self, chunk: Chunk) -> list[Chunk]:
-        return same_unit(chunk, (c for c, _ in self._rows.values()))
+    def unit_chunks(self, chunks: Sequence[Chunk]) -> list[Chunk]:
+        return same_unit(chunks, (c for c, _ in self._rows.values()))
 
     def refresh(self) -> None:
         """Nothing cached: the rows are this process's own."""

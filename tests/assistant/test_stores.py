@@ -93,3 +93,16 @@ def test_chroma_searches_wider_than_its_default(tmp_path: Path) -> None:
         assert (hnsw["ef_search"], hnsw["space"]) == (EF_SEARCH, "cosine")
         store.upsert(CHUNKS, HashEmbedder().embed_documents([c.text for c in CHUNKS]))
         assert store.query(HashEmbedder().embed_query(CHUNKS[1].text), 1)[0].chunk.id == "id2"
+
+
+def test_unit_chunks_gives_every_passage_of_the_units_asked_in_reading_order(store: Store) -> None:
+    fill(store)
+    art = [chunk(10 + i, f"Alinéa {i} de l'article.", source="d/loi.md", section="Article 7", start=100 * i,
+                 end=100 * i + 20) for i in (2, 0, 1)]
+    record = chunk(20, "Autre article du code.", source="d/code.jsonl", record_id="cgct:L1", start=0, end=22)
+    other = chunk(21, "Article voisin.", source="d/code.jsonl", record_id="cgct:L2", start=0, end=15)
+    store.upsert([*art, record, other], HashEmbedder().embed_documents(["a"] * 5))
+    found = store.unit_chunks([art[0], record])
+    assert [c.id for c in found if c.source == "d/loi.md"] == ["id10", "id11", "id12"]  # by offset, not by id order given
+    assert {c.id for c in found} == {"id10", "id11", "id12", "id20"}
+    assert store.unit_chunks([]) == []
