@@ -21,7 +21,8 @@ Expect = Literal["number", "amount", "date", "person", "list", "definition"]
 
 # How a practitioner asks, not what about: these words say nothing of whether the corpus answers.
 ASKING = frozenset(tokenize("combien temps quoi comment faut peut veut dire exactement concrètement genre "
-                            "savoir quel quelle quels quelles fait faire doit"))
+                            "savoir quel quelle quels quelles fait faire doit depuis quand encore maintenant "
+                            "toujours vraiment existe existent exister"))
 
 _WORD = re.compile(r"[\w'’-]+")
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
@@ -93,14 +94,17 @@ def analyse(question: str, history: Sequence[str] = (), keyword: KeywordIndex | 
     standalone = condense(question, history)
     tokens = tokenize(standalone)
     expanded = tokenize(expand_query(standalone))
+    # Asking words go before typos are corrected: corrected, « combien » would become « combinaison ».
+    content = [t for t in tokens if t not in ASKING]
     if keyword is not None:
         tokens = keyword.correct(tokens)
         expanded = keyword.correct(expanded)
+        content = keyword.correct(content)
     return Query(
         text=question,
         standalone=standalone,
         tokens=tuple(tokens),
-        wanted=frozenset(tokens) - ASKING,
+        wanted=frozenset(content) - ASKING,
         synonyms=tuple(equivalents(standalone)),
         keyword_tokens=tuple(expanded),
         salient=tuple(salient_words(standalone)),

@@ -34,3 +34,15 @@ def test_acronyms_expand_for_keywords_and_asking_words_are_not_content() -> None
     q = analyse("Quels sont les QPV en 2024 ?")
     assert {"quarti", "prioritair"} <= set(q.keyword_tokens) and "qpv" in q.wanted
     assert not q.wanted & {"quel"} and q.years == ("2024",) and q.salient == ("QPV", "2024")
+
+
+def test_asking_words_are_dropped_before_typos_are_corrected() -> None:
+    from assistant.keyword import KeywordIndex
+    from assistant.types import Chunk
+
+    index = KeywordIndex.build([Chunk(id="a", text="La combinaison des dispositifs du contrat de ville.", source="a",
+                                      root="/r", title="t"),
+                                Chunk(id="b", text="Il commence en 2015.", source="b", root="/r", title="t")])
+    q = analyse("combien de temps dure un contrat de ville ?", keyword=index)
+    assert "combin" not in q.wanted and {"contrat", "vill", "dur"} <= q.wanted
+    assert "commenc" not in analyse("Comment sont désignés les membres ?", keyword=index).wanted
