@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from assistant.compose import WHAT, Composition, Quote, quote_label
 from assistant.types import Chunk, Hit
+from assistant.units import is_bibliography
 
 NOT_FOUND = "Je n'ai rien trouvé de fiable dans le corpus pour répondre à cette question."
 _MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
@@ -138,7 +139,8 @@ def extractive(question: str, composition: Composition, today: dt.date
 def leads(hits: Sequence[Hit], raised: Hit | None = None) -> tuple[str, list[Citation], tuple[str, ...]]:
     """What to say instead of an answer: the closest passages, to read as leads; and, when the question
     only stands in a document that asks it, that it was raised there."""
-    citations = [Citation(i, h) for i, h in enumerate(hits[:3], start=1)]
+    useful = [h for h in hits if not is_bibliography(h.chunk)] or list(hits)  # a « Sources » list leads nowhere
+    citations = [Citation(i, h) for i, h in enumerate(useful[:3], start=1)]
     if raised is not None and all(c.hit.chunk.id != raised.chunk.id for c in citations):
         citations = [*citations[:2], Citation(3 if len(citations) >= 3 else len(citations) + 1, raised)]
     notes: tuple[str, ...] = ()

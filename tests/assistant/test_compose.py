@@ -140,3 +140,11 @@ def test_a_paragraph_opening_on_a_pronoun_comes_with_the_one_before() -> None:
     law = chunk(text, None, 1, title="Article 1", kind="texte officiel")
     composition, (answer_text, *_rest) = answer("coformation politique de la ville ?", hits(law))
     assert composition.quotes[0].block.text.startswith("La politique de la ville") and not orphan_start(answer_text)
+
+
+def test_leads_are_never_a_sources_section() -> None:
+    from assistant.answer import leads
+
+    found = hits(chunk("- Loi n° 2014-173, article 7.", "Sources", 1), chunk("Le conseil citoyen se réunit.", "Missions", 2))
+    text, citations, _ = leads(found)
+    assert [c.hit.chunk.section for c in citations] == ["Les conseils citoyens > Missions"] and "Sources" not in text
