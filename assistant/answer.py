@@ -110,7 +110,7 @@ def extractive(question: str, composition: Composition, today: dt.date
     if composition.raised_in is not None:
         notes.append(_question_line(composition.raised_in, cite(composition.raised_in)))
         lines.append(notes[-1])
-    if composition.partial and composition.quotes:
+    if composition.missing and composition.quotes:
         notes.append(f"Réponse partielle : les passages trouvés ne donnent pas {WHAT[composition.missing]} ; "
                      "voici ce qu'ils disent.")
         lines.append(notes[-1])

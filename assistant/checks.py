@@ -145,7 +145,7 @@ def bibliography(answer: str, cited: Sequence[Chunk]) -> bool:
     return False
 
 
-def _siblings(cited: Sequence[Chunk]) -> list[tuple[str, ...]]:
+def _siblings(cited: Sequence[Chunk]) -> list[tuple[tuple[str, ...], ...]]:
     """Families of subjects that stand side by side: the known ones, and headings of one document that
     share their first word ("Communauté de communes", "Communauté d'agglomération")."""
     families = [tuple(tuple(tokenize(p)) for p in family) for family in SIBLINGS]
@@ -159,7 +159,7 @@ def _siblings(cited: Sequence[Chunk]) -> list[tuple[str, ...]]:
             group = tuple(h for h in heads if h and h[0] == first)
             if len(group) > 1:
                 families.append(group)
-    return families  # type: ignore[return-value]
+    return families
 
 
 def mixed_subject(question: str, answer: str, cited: Sequence[Chunk]) -> bool:

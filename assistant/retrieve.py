@@ -123,13 +123,13 @@ def group(hits: Sequence[Hit], k: int, bonus: float = 0.0) -> list[Hit]:
                                    dense_score=dense)
             continue
         text = shingles(hit.chunk.text)
-        i = next((j for j, other in enumerate(prints) if same_text(text, other)), None)
-        if i is not None:
-            first = units[i]
+        same = next((j for j, other in enumerate(prints) if same_text(text, other)), None)
+        if same is not None:
+            first = units[same]
             label = source_label(hit.chunk)
             if label != source_label(first.chunk) and label not in first.also_in:
-                units[i] = replace(first, also_in=(*first.also_in, label), duplicates=(*first.duplicates, hit.chunk))
-            where[key] = i
+                units[same] = replace(first, also_in=(*first.also_in, label), duplicates=(*first.duplicates, hit.chunk))
+            where[key] = same
             continue
         where[key] = len(units)
         units.append(hit)

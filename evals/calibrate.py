@@ -21,7 +21,8 @@ from assistant.compose import STRONG
 
 def decisions(rows: Sequence[dict[str, Any]], config: str, threshold: float, floor: float) -> tuple[float, float]:
     """(abstention accuracy, false refusal rate) if the run had used these two thresholds."""
-    refused, answered = [], []
+    refused: list[bool] = []
+    answered: list[bool] = []
     for q in rows:
         r = q["results"].get(config)
         if r is None or "strength" not in r:

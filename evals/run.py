@@ -54,7 +54,7 @@ def make_configs(assistant: Assistant, names: Sequence[str], quiet: bool = True)
             index = NaiveIndex(assistant.settings, assistant.embedder, quiet=quiet)
             built["naive"] = index.ensure()
             naive = NaiveAssistant(assistant, index)
-            configs.append(Config(name, index.search, lambda q, mode, a=naive: a.ask(q, mode)))
+            configs.append(Config(name, index.search, naive.ask))
         else:
             configs.append(Config(
                 name,

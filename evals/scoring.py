@@ -188,6 +188,7 @@ def aggregate(rows: Sequence[Mapping[str, Any]], config: str) -> dict[str, float
         out[f"{stage}_p50_ms"] = _percentile(values, 50)
         out[f"{stage}_p95_ms"] = _percentile(values, 95)
     out["questions"] = len(rows)
-    out["answerable"] = sum(bool(q["answerable"]) for q in rows)
-    out["unanswerable"] = len(rows) - out["answerable"]
+    answerable = sum(bool(q["answerable"]) for q in rows)
+    out["answerable"] = answerable
+    out["unanswerable"] = len(rows) - answerable
     return {key: out[key] for key in (*AGGREGATE_KEYS, *EXTRA_KEYS)}
