@@ -8,7 +8,7 @@ import re
 from collections.abc import Sequence
 
 from assistant.answer import AnswerSentence, Citation
-from assistant.compose import SIBLINGS
+from assistant.compose import SIBLINGS, off_subject
 from assistant.sentences import sentences
 from assistant.textfr import contains, fold, tokenize
 from assistant.types import Chunk
@@ -171,10 +171,8 @@ def mixed_subject(question: str, answer: str, cited: Sequence[Chunk]) -> bool:
         if not named:
             continue
         others = [p for p in family if p not in named]
-        for piece in _quoted(answer):
-            tokens = tokenize(piece)
-            if any(contains(tokens, p) for p in others) and not any(contains(tokens, p) for p in named):
-                return True
+        if any(off_subject(piece, named, others) for piece in _quoted(answer)):
+            return True
         for c in cited:
             h = heading(c)
             if h and tuple(tokenize(h)) in others and _norm(c.text)[:80] in _norm(answer):

@@ -10,12 +10,13 @@ national day) is said to have been raised, not given as its own answer.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, replace
 
 from assistant.evidence import covered, has_amount, rarity
 from assistant.keyword import KeywordIndex
 from assistant.query import Expect, Query
+from assistant.sentences import sentences
 from assistant.textfr import contains, tokenize
 from assistant.types import Chunk, Hit
 from assistant.units import Block, blocks, heading, is_bibliography, unit_key, unit_text
@@ -80,10 +81,13 @@ class Quote:
 class Composition:
     quotes: tuple[Quote, ...] = ()
     raised_in: Hit | None = None  # a document that only asks the question (a list of questions of a day)
-    partial: bool = False
     missing: Expect | None = None  # the kind of answer asked for that the quotes do not give
     strength: float = 0.0  # coverage of the best quoted block, its unit's headings counting half
-    candidates: tuple[Hit, ...] = field(default=(), repr=False)
+
+    @property
+    def partial(self) -> bool:
+        """The kind of answer asked for (a number, a list…) is not in what is quoted."""
+        return self.missing is not None
 
 
 @dataclass(frozen=True)
@@ -144,7 +148,7 @@ def _subjects(query: Query) -> tuple[set[tuple[str, ...]], set[tuple[str, ...]]]
     return named, others
 
 
-def _off_subject(text: str, named: set[tuple[str, ...]], others: set[tuple[str, ...]]) -> bool:
+def off_subject(text: str, named: Collection[tuple[str, ...]], others: Collection[tuple[str, ...]]) -> bool:
     """A text about a sibling subject the question did not name, and not about the one it named."""
     tokens = tokenize(text)
     return any(contains(tokens, p) for p in others) and not any(contains(tokens, p) for p in named)
@@ -152,8 +156,6 @@ def _off_subject(text: str, named: set[tuple[str, ...]], others: set[tuple[str, 
 
 def _trim(block: Block, score_sentence: Callable[[str], float]) -> Block:
     """A long paragraph cut to its best sentences and their neighbours, the cuts marked « (…) »."""
-    from assistant.sentences import sentences
-
     said = sentences(block.text)
     if len(said) < 3:
         return block
@@ -240,7 +242,7 @@ def compose(query: Query, hits: Sequence[Hit], keyword: KeywordIndex | None = No
                 if raised is None or cov > raised[0]:
                     raised = (cov, unit.hit)
                 continue
-            if len(block.text) < 25 or (named and _off_subject(block.text, named, others)):
+            if len(block.text) < 25 or (named and off_subject(block.text, named, others)):
                 continue
             bonus = TYPE_BONUS if query.expects in WHAT and satisfies(block, query.expects) else 1.0
             scored.append((cov * bonus * prior, cov, rank, block, unit))
@@ -248,7 +250,7 @@ def compose(query: Query, hits: Sequence[Hit], keyword: KeywordIndex | None = No
     # The question stands in a document of questions when one of them covers it about as well as any answer.
     raised_in = raised[1] if raised and raised[0] >= RAISED and (not scored or raised[0] >= 0.8 * scored[0][1]) else None
     if not scored:
-        return Composition(raised_in=raised_in, candidates=tuple(hits))
+        return Composition(raised_in=raised_in)
     best, best_cov = scored[0][0], scored[0][1]
     alone = best_cov >= STRONG and satisfies(scored[0][3], query.expects)
     quotes: list[Quote] = []
@@ -277,7 +279,7 @@ def compose(query: Query, hits: Sequence[Hit], keyword: KeywordIndex | None = No
     missing = None
     if query.expects in WHAT and not any(satisfies(b, query.expects) for b in given):
         missing = query.expects
-    return Composition(tuple(quotes), raised_in, missing is not None, missing, round(best_cov, 4), tuple(hits))
+    return Composition(tuple(quotes), raised_in, missing, round(best_cov, 4))
 
 
 def _fit(block: Block, score_sentence: Callable[[str], float]) -> Block:
@@ -296,6 +298,4 @@ def _near_duplicate(block: Block, quotes: Sequence[Quote]) -> int | None:
 
 
 def _with_source(quote: Quote, hit: Hit) -> Quote:
-    from dataclasses import replace
-
     return replace(quote, hits=(*quote.hits, hit))
