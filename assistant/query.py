@@ -49,8 +49,10 @@ _EXPECT: tuple[tuple[Expect, re.Pattern[str]], ...] = (
                         r"que (doit|doivent) (contenir|comprendre|prévoir|fixer)|quoi dedans|"
                         r"(contient|comprend|prévoit|fixe)[- ]t?[- ]?(il|elle)|"
                         r"(ils|elles) (font|s'occupent) (de )?quoi)\b", re.IGNORECASE)),
-    ("person", re.compile(r"(^|\b)(qui|par qui|à qui|auprès de qui|quel(le)? (organisme|instance|autorité|"
-                          r"service|acteur|élu))\b", re.IGNORECASE)),
+    # « qui » asks who at the start of a clause or after a preposition; after a noun it is relative
+    # (« la note qui porte… », « un agent qui travaille en QPV »).
+    ("person", re.compile(r"((^|[,;:?]\s*|\b(et|ou|mais|par|à|de|auprès de|avec|pour|chez|c'est)\s+)qui|"
+                          r"\bquel(le)? (organisme|instance|autorité|service|acteur|élu))\b", re.IGNORECASE)),
     ("definition", re.compile(r"\b(qu'est[- ]ce qu[e']|c'est quoi|définition|que (veut dire|signifie)|"
                               r"à quoi sert)\b", re.IGNORECASE)),
 )

@@ -26,8 +26,10 @@ BlockKind = Literal["paragraph", "list", "heading", "question"]
 _ITEM = re.compile(r"^\s*(?:[-–•*]\s+|\d+°\s*|\d+\s*[).]\s+|[a-z]\)\s+)")
 _PARAGRAPH = re.compile(r"\n[ \t]*\n")
 # Sections a practitioner does not want quoted as an answer: they list where the text comes from.
+# The whole heading, not its first word: « Notes » is a section of footnotes, « Note de suivi 3 » is not.
 _BIBLIOGRAPHY = re.compile(r"^(sources?|bibliographie|références|pour aller plus loin|liens( utiles)?|"
-                           r"textes de référence|notes?)\b", re.IGNORECASE)
+                           r"textes de référence|notes)( (et|&) (sources?|références|bibliographie))?"
+                           r"( bibliographiques)?\s*:?$", re.IGNORECASE)
 
 
 def unit_key(chunk: Chunk) -> str:

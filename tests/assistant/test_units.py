@@ -51,4 +51,8 @@ def test_headings_and_questions_are_blocks_of_their_own_kind() -> None:
 def test_sources_sections_are_bibliographies() -> None:
     assert is_bibliography(chunk("x", 0, section="Les conseils citoyens > Sources"))
     assert is_bibliography(chunk("x", 0, section="Bibliographie"))
+    assert is_bibliography(chunk("x", 0, section="Rapport > Notes et références"))
     assert not is_bibliography(chunk("x", 0, section="Les conseils citoyens > Ressources humaines"))
+    # a heading that only begins with the word: a note of the team, a section on the sources of funding
+    assert not is_bibliography(chunk("x", 0, section="Note de suivi 3"))
+    assert not is_bibliography(chunk("x", 0, section="Contrats de ville > Sources de financement"))
