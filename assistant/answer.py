@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from assistant.compose import WHAT, Composition, Quote, quote_label
+from assistant.compose import WHAT, Composition, Quote, follows, quote_label
 from assistant.types import Chunk, Hit
 from assistant.units import is_bibliography
 
@@ -46,6 +46,7 @@ class Answer:
     notes: tuple[str, ...] = ()  # lines said beside the quotes (partial answer, dated texts, question raised)
     strength: float = 0.0  # share of the question's words in the best block the composer found
     missing: str | None = None  # the kind of answer asked for that the quotes do not give ("amount", "date"…)
+    unnamed: tuple[str, ...] = ()  # names of the question that nothing quoted mentions ("Lille")
 
 
 def label(hit: Hit) -> str:
@@ -114,6 +115,7 @@ def extractive(question: str, composition: Composition, today: dt.date
         notes.append(f"Réponse partielle : les passages trouvés ne donnent pas {WHAT[composition.missing]} ; "
                      "voici ce qu'ils disent.")
         lines.append(notes[-1])
+    before: Quote | None = None
     for quote in composition.quotes:
         ns = tuple(cite(h) for h in quote.hits)
         marks = "".join(f"[{n}]" for n in ns)
@@ -128,7 +130,8 @@ def extractive(question: str, composition: Composition, today: dt.date
         else:
             body = f"« {block.text} »"
             sentences.append(AnswerSentence(block.text, ns, True, 1.0))
-        lines.append(f"{quote.label} {marks} :\n{body}")
+        lines.append(body if follows(quote, before) else f"{quote.label} {marks} :\n{body}")
+        before = quote
     note = date_note([h for q in composition.quotes for h in q.hits], today)
     if note:
         notes.append(note)
@@ -136,9 +139,11 @@ def extractive(question: str, composition: Composition, today: dt.date
     return "\n\n".join(lines), citations, sentences, tuple(notes)
 
 
-def leads(hits: Sequence[Hit], raised: Hit | None = None) -> tuple[str, list[Citation], tuple[str, ...]]:
-    """What to say instead of an answer: the closest passages, to read as leads; and, when the question
-    only stands in a document that asks it, that it was raised there."""
+def leads(hits: Sequence[Hit], raised: Hit | None = None, unnamed: Sequence[str] = ()
+          ) -> tuple[str, list[Citation], tuple[str, ...]]:
+    """What to say instead of an answer: the closest passages, to read as leads; when the question only
+    stands in a document that asks it, that it was raised there; the names asked about that they never
+    mention."""
     useful = [h for h in hits if not is_bibliography(h.chunk)] or list(hits)  # a « Sources » list leads nowhere
     citations = [Citation(i, h) for i, h in enumerate(useful[:3], start=1)]
     if raised is not None and all(c.hit.chunk.id != raised.chunk.id for c in citations):
@@ -147,6 +152,9 @@ def leads(hits: Sequence[Hit], raised: Hit | None = None) -> tuple[str, list[Cit
     if raised is not None:
         n = next(c.n for c in citations if c.hit.chunk.id == raised.chunk.id)
         notes = (_question_line(raised, n),)
+    if unnamed:
+        names = " ni ".join(f"« {n} »" for n in unnamed)
+        notes += (f"Les passages les plus proches ne mentionnent pas {names}.",)
     if not citations:
         return NOT_FOUND + " Le corpus ne contient aucun passage proche.", [], ()
     listed = " ; ".join(f"[{c.n}] {quote_label(c.hit.chunk)}" for c in citations)

@@ -30,6 +30,9 @@ MAX_LIST_WORDS = 260
 # A paragraph longer than this is quoted from its best sentences, the cut marked « (…) ».
 MAX_PARAGRAPH_WORDS = 130
 UNITS = 5  # units read, best first
+# Blocks quoted from one unit at most, in the unit's order: a list and the paragraph after it (« 15 à 50
+# membres »), the three piliers and the axes that follow — a two-part question is often one section.
+UNIT_BLOCKS = 3
 # One block answers alone when it covers this share of the question's words and gives the expected kind.
 STRONG = 0.75
 # Other blocks must score this share of the best one to be quoted beside it.
@@ -83,6 +86,7 @@ class Composition:
     raised_in: Hit | None = None  # a document that only asks the question (a list of questions of a day)
     missing: Expect | None = None  # the kind of answer asked for that the quotes do not give
     strength: float = 0.0  # coverage of the best quoted block, its unit's headings counting half
+    unnamed: tuple[str, ...] = ()  # names of the question ("Lille") that no quoted unit mentions
 
     @property
     def partial(self) -> bool:
@@ -154,18 +158,27 @@ def off_subject(text: str, named: Collection[tuple[str, ...]], others: Collectio
     return any(contains(tokens, p) for p in others) and not any(contains(tokens, p) for p in named)
 
 
-def _trim(block: Block, score_sentence: Callable[[str], float]) -> Block:
-    """A long paragraph cut to its best sentences and their neighbours, the cuts marked « (…) »."""
+def _trim(block: Block, score_text: Callable[[str], float], expects: Expect | None = None) -> Block:
+    """A long paragraph cut to the run of sentences that covers most of the question (and gives the kind of
+    answer asked for), within MAX_PARAGRAPH_WORDS; a run never opens on a sentence that leans on the one
+    before it. The cuts are marked « (…) »."""
     said = sentences(block.text)
-    if len(said) < 3:
+    if len(said) < 2:
         return block
-    best = max(range(len(said)), key=lambda i: score_sentence(said[i]))
-    start, end = best, best + 1
-    # the sentence before, if the best one leans on it ("Il…", "Elle…"), and the one after while short
-    while start > 0 and (_leans(said[start]) or len(" ".join(said[start:end]).split()) < 40):
-        start -= 1
-    while end < len(said) and len(" ".join(said[start : end + 1]).split()) <= MAX_PARAGRAPH_WORDS:
-        end += 1
+    best: tuple[float, int, int] | None = None
+    for start in range(len(said)):
+        if start and _leans(said[start]):
+            continue
+        end = start + 1
+        while end < len(said) and len(" ".join(said[start : end + 1]).split()) <= MAX_PARAGRAPH_WORDS:
+            end += 1
+        text = " ".join(said[start:end])
+        score = score_text(text) * (TYPE_BONUS if expects in WHAT and satisfies(Block("paragraph", text), expects)
+                                    else 1.0)
+        if best is None or score > best[0] + 1e-9:
+            best = (score, start, end)
+    assert best is not None
+    _, start, end = best
     text = " ".join(said[start:end])
     text = ("(…) " if start > 0 else "") + text + (" (…)" if end < len(said) else "")
     return Block("paragraph", text)
@@ -224,7 +237,7 @@ def compose(query: Query, hits: Sequence[Hit], keyword: KeywordIndex | None = No
         return sum(weight[t] * (1.0 if t in found else 0.5 if t in context else 0.0) for t in wanted) / total
 
     units = _read_units(hits, unit_chunks)
-    scored: list[tuple[float, float, int, Block, _Unit]] = []
+    scored: list[tuple[float, float, int, int, Block, _Unit]] = []
     raised: tuple[float, Hit] | None = None
     for rank, unit in enumerate(units):
         if is_bibliography(unit.hit.chunk):
@@ -234,7 +247,7 @@ def compose(query: Query, hits: Sequence[Hit], keyword: KeywordIndex | None = No
         # A heading made of the question's words ("Critères", "Composition") says what the unit is about.
         head = set(tokenize(heading(unit.hit.chunk) or ""))
         prior *= 1.0 + HEADING_BONUS * len(covered(head, list(query.tokens), query.synonyms)) / len(head) if head else 1.0
-        for block in _with_antecedents(blocks(unit.text)):
+        for position, block in enumerate(_with_antecedents(blocks(unit.text))):
             if block.kind == "heading":
                 continue
             cov = coverage(block.text, context)
@@ -244,47 +257,63 @@ def compose(query: Query, hits: Sequence[Hit], keyword: KeywordIndex | None = No
                 continue
             if len(block.text) < 25 or (named and off_subject(block.text, named, others)):
                 continue
+            # scored as it will be read: a long paragraph by the run of sentences that would be quoted
+            block = _fit(block, lambda s, c=context: coverage(s, c), query.expects)
+            cov = coverage(block.text, context)
             bonus = TYPE_BONUS if query.expects in WHAT and satisfies(block, query.expects) else 1.0
-            scored.append((cov * bonus * prior, cov, rank, block, unit))
+            scored.append((cov * bonus * prior, cov, rank, position, block, unit))
     scored.sort(key=lambda s: -s[0])
     # The question stands in a document of questions when one of them covers it about as well as any answer.
     raised_in = raised[1] if raised and raised[0] >= RAISED and (not scored or raised[0] >= 0.8 * scored[0][1]) else None
     if not scored:
         return Composition(raised_in=raised_in)
     best, best_cov = scored[0][0], scored[0][1]
-    alone = best_cov >= STRONG and satisfies(scored[0][3], query.expects)
-    quotes: list[Quote] = []
+    alone = best_cov >= STRONG and satisfies(scored[0][4], query.expects)
+    chosen: list[tuple[int, int, Quote]] = []  # (rank, position, quote)
     words = 0
-    used: set[int] = set()
-    for score, cov, rank, block, unit in scored:
-        if quotes and score < RELATIVE * best:
+    merged: set[int] = set()  # units whose text stands in another unit's quote
+    for score, cov, rank, position, block, unit in scored:
+        if chosen and score < RELATIVE * best:
             break
-        if rank in used:
+        if rank in merged:
             continue
-        block = _fit(block, lambda s: coverage(s))
-        same = _near_duplicate(block, quotes)
+        from_unit = [c for c in chosen if c[0] == rank]
+        same = None if from_unit else _near_duplicate(block, [c[2] for c in chosen])
         if same is not None:  # the same rule in two documents: quoted once, both cited
-            quotes[same] = _with_source(quotes[same], unit.hit)
-            used.add(rank)
+            chosen[same] = (*chosen[same][:2], _with_source(chosen[same][2], unit.hit))
+            merged.add(rank)
+            continue
+        # one unit alone when it answers; else at most MAX_QUOTES units
+        if not from_unit and chosen and (alone or len({c[0] for c in chosen}) >= MAX_QUOTES):
+            continue
+        if len(from_unit) >= UNIT_BLOCKS:
             continue
         summarised = block.kind == "list" and block.words > MAX_LIST_WORDS
         size = sum(len(h.split()) for h in block.heads()) if summarised else block.words
-        if quotes and (alone or len(quotes) >= MAX_QUOTES or words + size > MAX_WORDS):
+        if chosen and words + size > MAX_WORDS:
             continue
-        quotes.append(Quote(quote_label(unit.hit.chunk), block, (unit.hit,), round(score, 4), summarised,
-                            unit.text, unit.context))
+        chosen.append((rank, position, Quote(quote_label(unit.hit.chunk), block, (unit.hit,), round(score, 4),
+                                             summarised, unit.text, unit.context)))
         words += size
-        used.add(rank)
+    # Units by relevance, the blocks of one unit in its own order (a list, then the paragraph after it).
+    first: dict[int, int] = {}
+    for rank, _position, _quote in chosen:
+        first.setdefault(rank, len(first))
+    chosen.sort(key=lambda c: (first[c[0]], c[1]))
+    quotes = [c[2] for c in chosen]
     given = [q.block for q in quotes]
     missing = None
     if query.expects in WHAT and not any(satisfies(b, query.expects) for b in given):
         missing = query.expects
-    return Composition(tuple(quotes), raised_in, missing, round(best_cov, 4))
+    said = [tokenize(f"{q.context}\n{q.unit}") for q in quotes]
+    unnamed = tuple(n for n in query.names
+                    if not any(covered(set(tokenize(n)), t, query.synonyms) == set(tokenize(n)) for t in said))
+    return Composition(tuple(quotes), raised_in, missing, round(best_cov, 4), unnamed)
 
 
-def _fit(block: Block, score_sentence: Callable[[str], float]) -> Block:
+def _fit(block: Block, score_text: Callable[[str], float], expects: Expect | None = None) -> Block:
     if block.kind == "paragraph" and block.words > MAX_PARAGRAPH_WORDS:
-        return _trim(block, score_sentence)
+        return _trim(block, score_text, expects)
     return block
 
 
@@ -295,6 +324,11 @@ def _near_duplicate(block: Block, quotes: Sequence[Quote]) -> int | None:
         if words and other and len(words & other) / len(words | other) >= NEAR_DUPLICATE:
             return i
     return None
+
+
+def follows(quote: Quote, before: Quote | None) -> bool:
+    """Another block of the unit just quoted: shown under the same label."""
+    return before is not None and before.label == quote.label and before.unit == quote.unit
 
 
 def _with_source(quote: Quote, hit: Hit) -> Quote:

@@ -70,6 +70,7 @@ class Query:
     synonyms: tuple[Equivalent, ...]
     keyword_tokens: tuple[str, ...]
     salient: tuple[str, ...]
+    names: tuple[str, ...]  # proper names of the question itself ("Lille"), not of the turn before
     expects: Expect | None
     years: tuple[str, ...]
     asks_now: bool
@@ -84,6 +85,21 @@ def salient_words(question: str) -> list[str]:
     words = _WORD.findall(question)
     return [w for i, w in enumerate(words)
             if any(ch.isdigit() for ch in w) or (len(w) > 1 and w.isupper()) or (i > 0 and w[:1].isupper())]
+
+
+_SENTENCE_START = re.compile(r"(^|[.?!:;«(]\s*)$")
+
+
+def names(question: str) -> list[str]:
+    """Proper names the question asks about ("Lille", "Val-Fourré", "Jallet"): capitalised words that do not
+    open a sentence, not acronyms (the glossary's business), not numbers, not stop words."""
+    out = []
+    for m in _WORD.finditer(question):
+        w = m.group()
+        if (w[:1].isupper() and not w.isupper() and not any(ch.isdigit() for ch in w) and tokenize(w)
+                and not _SENTENCE_START.search(question[: m.start()])):
+            out.append(w)
+    return out
 
 
 def expected(question: str) -> Expect | None:
@@ -110,6 +126,7 @@ def analyse(question: str, history: Sequence[str] = (), keyword: KeywordIndex | 
         synonyms=tuple(equivalents(standalone)),
         keyword_tokens=tuple(expanded),
         salient=tuple(salient_words(standalone)),
+        names=tuple(names(question)),
         # the kind of answer is asked by the new question, not by the turn it follows
         expects=expected(question),
         years=tuple(sorted(set(_YEAR.findall(standalone)))),

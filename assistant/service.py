@@ -132,11 +132,15 @@ class Assistant:
         weak = not composition.quotes or composition.strength < floor
         # An amount asked for that no quote gives: the heart of the question is missing (a salary, a rate).
         weak = weak or composition.missing == "amount"
+        # A place or a person asked about that nothing quoted mentions: the quotes speak of something else
+        # (« les QPV de Seine-Saint-Denis », « le délégué du préfet des Minguettes »).
+        weak = weak or bool(composition.unnamed)
         if not hits or score < self.settings.abstain_threshold or weak:
-            text, citations, notes = answers.leads(hits, composition.raised_in)
+            text, citations, notes = answers.leads(hits, composition.raised_in, composition.unnamed)
             yield text
             yield Answer(question, text, True, mode, tuple(citations), (), self._timings(started, retrieved),
-                         evidence=score, notes=notes, strength=composition.strength, missing=composition.missing)
+                         evidence=score, notes=notes, strength=composition.strength, missing=composition.missing,
+                         unnamed=composition.unnamed)
             return
         if mode == "extractive":
             text, citations, sentences, notes = answers.extractive(question, composition, today)
@@ -159,7 +163,8 @@ class Assistant:
                      self._timings(started, retrieved), tuple(removed), evidence=score,
                      partial=composition.partial if mode == "extractive" else False,
                      quotes=composition.quotes if mode == "extractive" else (), notes=notes,
-                     strength=composition.strength, missing=composition.missing if mode == "extractive" else None)
+                     strength=composition.strength, missing=composition.missing if mode == "extractive" else None,
+                     unnamed=composition.unnamed)
 
     @staticmethod
     def _timings(started: float, retrieved: float) -> dict[str, float]:

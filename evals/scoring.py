@@ -120,6 +120,7 @@ def score_question(question: Question, hits: Sequence[Hit], answer: Answer) -> d
         "defects": found_defects,
         "partial": answer.partial,
         "missing": answer.missing,
+        "unnamed": list(answer.unnamed),
         "timings": timings,
     }
     result["failures"] = failures(question, result) + defect_failures(result)

@@ -8,7 +8,7 @@ from html import escape
 
 from assistant.answer import NOT_FOUND, Answer, AnswerSentence, Citation, label
 from assistant.checks import terms
-from assistant.compose import Quote
+from assistant.compose import Quote, follows
 from assistant.sentences import sentence_spans
 from assistant.types import Chunk
 
@@ -110,6 +110,7 @@ def quotes_html(answer: Answer, turn: int) -> str:
     for note in notes:
         if not note.startswith("Attention"):
             parts.append(f'<p class="cf-note">{_linkify(_e(note), turn)}</p>')
+    before: Quote | None = None
     for quote in answer.quotes:
         block = quote.block
         head = f'<div class="cf-qlabel">{_e(quote.label)} {_marks(answer, quote, turn)}</div>'
@@ -122,7 +123,11 @@ def quotes_html(answer: Answer, turn: int) -> str:
                          f"{_marks(answer, quote, turn)}.</em></p>")
         else:
             body = f"<p>« {_e(block.text)} »</p>"
-        parts.append(f'<div class="cf-quote">{head}<blockquote>{body}</blockquote></div>')
+        if follows(quote, before):  # another block of the same unit: in the same frame, under its label
+            parts[-1] = parts[-1].removesuffix("</div>") + f"<blockquote>{body}</blockquote></div>"
+        else:
+            parts.append(f'<div class="cf-quote">{head}<blockquote>{body}</blockquote></div>')
+        before = quote
     parts += [f'<p class="cf-warn">{_e(n)}</p>' for n in notes if n.startswith("Attention")]
     return "".join(parts)
 

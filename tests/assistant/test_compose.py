@@ -148,3 +148,43 @@ def test_leads_are_never_a_sources_section() -> None:
     found = hits(chunk("- Loi n° 2014-173, article 7.", "Sources", 1), chunk("Le conseil citoyen se réunit.", "Missions", 2))
     text, citations, _ = leads(found)
     assert [c.hit.chunk.section for c in citations] == ["Les conseils citoyens > Missions"] and "Sources" not in text
+
+
+def test_the_blocks_of_one_unit_that_answer_come_together_in_its_order_under_one_label() -> None:
+    section = COMPOSITION + ("\n\nLe tirage au sort vise les personnes éloignées des instances habituelles. La "
+                             "circulaire du 2 février 2017 recommande de 15 à 50 membres.")
+    other = chunk("Le conseil citoyen participe au pilotage du contrat de ville.", "Missions", 2)
+    composition, (text, *_rest) = answer("Le conseil citoyen, combien de membres et lesquels ?",
+                                         hits(chunk(section, "Composition", 1), other))
+    assert [q.block.kind for q in composition.quotes[:2]] == ["list", "paragraph"]
+    assert text.count("Fiche « Les conseils citoyens » — Composition [1] :") == 1
+    assert text.index("- des habitants tirés au sort") < text.index("15 à 50 membres")
+
+
+def test_a_long_paragraph_is_cut_to_the_run_that_answers_not_after_it() -> None:
+    # the fiche's own paragraph (135 words): cut after its best single sentence, it lost « 80 000 habitants »
+    text = ("Dans les communes de 80 000 habitants et plus, le conseil municipal découpe la commune en quartiers et "
+            "dote chacun d'un conseil de quartier (article L2143-1, issu de la loi « démocratie de proximité » du 27 "
+            "février 2002). Le conseil municipal en fixe la dénomination, la composition et le fonctionnement ; il "
+            "peut leur affecter un local et des crédits. Les conseils de quartier peuvent être consultés par le maire "
+            "et lui faire des propositions ; le maire peut les associer aux actions menées au titre de la politique "
+            "de la ville. Les communes de 20 000 à 79 999 habitants peuvent créer des conseils de quartier sans y "
+            "être obligées. Dans les communes soumises à l'obligation, le maire peut décider que le conseil citoyen "
+            "se substitue au conseil de quartier. Cette faculté évite la superposition de deux instances.")
+    section = chunk(text, "Conseils de quartier", 1, title="La participation des habitants")
+    _, (answer_text, *_rest) = answer("a partir de combien d'habitants une mairie est obligee de creer des "
+                                      "conseils de quartier ?", hits(section))
+    assert "« Dans les communes de 80 000 habitants et plus" in answer_text and answer_text.rstrip().endswith("(…) »")
+
+
+def test_a_place_the_quotes_never_mention_is_said_and_the_question_refused() -> None:
+    from assistant.answer import leads
+
+    found = hits(chunk("Le délégué du préfet est l'interlocuteur de l'État dans les quartiers prioritaires.",
+                       "Délégués du préfet", 1, title="La politique de la ville"))
+    composition = compose(analyse("Qui est le délégué du préfet des Minguettes à Vénissieux ?"), found)
+    assert composition.quotes and composition.unnamed == ("Minguettes", "Vénissieux")
+    assert compose(analyse("Qui est le délégué du préfet dans un quartier ?"), found).unnamed == ()
+    text, _citations, notes = leads(found, None, composition.unnamed)
+    assert notes == ("Les passages les plus proches ne mentionnent pas « Minguettes » ni « Vénissieux ».",)
+    assert text.startswith(notes[0])

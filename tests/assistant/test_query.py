@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.query import analyse, expected
+from assistant.query import analyse, expected, names
 
 
 @pytest.mark.parametrize(("question", "kind"), [
@@ -50,3 +50,9 @@ def test_asking_words_are_dropped_before_typos_are_corrected() -> None:
     q = analyse("combien de temps dure un contrat de ville ?", keyword=index)
     assert "combin" not in q.wanted and {"contrat", "vill", "dur"} <= q.wanted
     assert "commenc" not in analyse("Comment sont désignés les membres ?", keyword=index).wanted
+
+
+def test_names_are_the_capitalised_words_that_do_not_open_a_sentence() -> None:
+    assert names("Combien de QPV en Seine-Saint-Denis depuis 2024 ? Uniquement les nouveaux.") == ["Seine-Saint-Denis"]
+    assert names("qui est le delegue du prefet des Tarterets a Corbeil-Essonnes ?") == ["Tarterets", "Corbeil-Essonnes"]
+    assert names("Avec la loi NOTRe, un EPCI doit regrouper combien d'habitants ?") == []  # « notre » : a stop word
