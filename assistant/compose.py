@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 
 from assistant.evidence import covered, has_amount, rarity
 from assistant.keyword import KeywordIndex
@@ -258,7 +259,7 @@ def compose(query: Query, hits: Sequence[Hit], keyword: KeywordIndex | None = No
             if len(block.text) < 25 or (named and off_subject(block.text, named, others)):
                 continue
             # scored as it will be read: a long paragraph by the run of sentences that would be quoted
-            block = _fit(block, lambda s, c=context: coverage(s, c), query.expects)
+            block = _fit(block, partial(coverage, context=context), query.expects)
             cov = coverage(block.text, context)
             bonus = TYPE_BONUS if query.expects in WHAT and satisfies(block, query.expects) else 1.0
             scored.append((cov * bonus * prior, cov, rank, position, block, unit))
