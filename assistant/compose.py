@@ -29,7 +29,7 @@ MAX_WORDS = 260
 # A list longer than this shows every item cut to its first words, says so and points to the source.
 MAX_LIST_WORDS = 260
 # A paragraph longer than this is quoted from its best sentences, the cut marked « (…) ».
-MAX_PARAGRAPH_WORDS = 130
+MAX_PARAGRAPH_WORDS = 180
 UNITS = 5  # units read, best first
 # Blocks quoted from one unit at most, in the unit's order: a list and the paragraph after it (« 15 à 50
 # membres »), the three piliers and the axes that follow — a two-part question is often one section.
@@ -245,8 +245,11 @@ def compose(query: Query, hits: Sequence[Hit], keyword: KeywordIndex | None = No
             continue
         prior = 1.0 / (1.0 + RANK_DECAY * rank)
         context = covered(wanted, tokenize(unit.context), query.synonyms)
-        # A heading made of the question's words ("Critères", "Composition") says what the unit is about.
-        head = set(tokenize(heading(unit.hit.chunk) or ""))
+        # A heading made of the question's words ("Critères", "Composition") says what the unit is about; not
+        # the document's own title over its introduction (« Les conseils citoyens » for « qui siège dans un
+        # conseil citoyen ? » put the fiche's general opening before its « Composition »).
+        title = heading(unit.hit.chunk)
+        head = set(tokenize(title if title and title != unit.hit.chunk.title else ""))
         prior *= 1.0 + HEADING_BONUS * len(covered(head, list(query.tokens), query.synonyms)) / len(head) if head else 1.0
         for position, block in enumerate(_with_antecedents(blocks(unit.text))):
             if block.kind == "heading":

@@ -162,7 +162,8 @@ def test_the_blocks_of_one_unit_that_answer_come_together_in_its_order_under_one
 
 
 def test_a_long_paragraph_is_cut_to_the_run_that_answers_not_after_it() -> None:
-    # the fiche's own paragraph (135 words): cut after its best single sentence, it lost « 80 000 habitants »
+    # the fiche's paragraph, made longer than MAX_PARAGRAPH_WORDS: cut after its best single sentence, it lost
+    # « 80 000 habitants »
     text = ("Dans les communes de 80 000 habitants et plus, le conseil municipal découpe la commune en quartiers et "
             "dote chacun d'un conseil de quartier (article L2143-1, issu de la loi « démocratie de proximité » du 27 "
             "février 2002). Le conseil municipal en fixe la dénomination, la composition et le fonctionnement ; il "
@@ -170,7 +171,11 @@ def test_a_long_paragraph_is_cut_to_the_run_that_answers_not_after_it() -> None:
             "et lui faire des propositions ; le maire peut les associer aux actions menées au titre de la politique "
             "de la ville. Les communes de 20 000 à 79 999 habitants peuvent créer des conseils de quartier sans y "
             "être obligées. Dans les communes soumises à l'obligation, le maire peut décider que le conseil citoyen "
-            "se substitue au conseil de quartier. Cette faculté évite la superposition de deux instances.")
+            "se substitue au conseil de quartier. Cette faculté évite la superposition de deux instances. "
+            "Les conseils de quartier se réunissent au moins une fois par an en séance publique, sur un ordre du "
+            "jour fixé par leur bureau, et rendent compte de leurs travaux au conseil municipal, qui en débat. Leur "
+            "règlement intérieur précise la durée du mandat de leurs membres et les modalités de leur "
+            "renouvellement, ainsi que la place laissée aux associations du quartier.")
     section = chunk(text, "Conseils de quartier", 1, title="La participation des habitants")
     _, (answer_text, *_rest) = answer("a partir de combien d'habitants une mairie est obligee de creer des "
                                       "conseils de quartier ?", hits(section))
@@ -188,3 +193,12 @@ def test_a_place_the_quotes_never_mention_is_said_and_the_question_refused() -> 
     text, _citations, notes = leads(found, None, composition.unnamed)
     assert notes == ("Les passages les plus proches ne mentionnent pas « Minguettes » ni « Vénissieux ».",)
     assert text.startswith(notes[0])
+
+
+def test_the_document_title_over_its_introduction_is_not_a_heading_that_answers() -> None:
+    intro = Chunk(id="intro", text="Les conseils citoyens associent les habitants au contrat de ville.",
+                  source="fiches/cc.md", root="/r", title="Les conseils citoyens", section="Les conseils citoyens",
+                  kind="fiche", start=0, end=66)
+    composition, _ = answer("Les conseils citoyens, qui en est membre ?",
+                            hits(intro, chunk(COMPOSITION, "Composition", 2, start=100)))
+    assert composition.quotes[0].block.kind == "list"
