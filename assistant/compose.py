@@ -46,9 +46,14 @@ RAISED = 0.5
 # Two blocks sharing this share of their words say the same thing: quoted once, both sources cited.
 NEAR_DUPLICATE = 0.7
 
-_NUMBER = re.compile(r"\d|\b(un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|douze|quinze|vingt|trente|"
-                     r"quarante|cinquante|cent|mille|million|moitié|tiers|quart|dixième|vingtième)\b",
-                     re.IGNORECASE)
+# A quantity, not any digit: the texts are full of dates, article and decree numbers (« décret n° 2014-767 du
+# 3 juillet 2014 ») that answer no « combien ». Not « un », « une »: articles first.
+_NUMBER = re.compile(r"\b(au moins|plus de|moins de|jusqu'à|entre|de|à) \d|\d\s?(%|pour cent)|"
+                     r"\d[\d \u00a0\u202f.,]*\s?(habitants?|ans|années?|mois|jours|semaines|heures|fois|membres|"
+                     r"personnes|électeurs|communes|quartiers|logements|euros|€|milliards?|millions?|points|sièges|"
+                     r"élus|délégués|conseillers|signatures|groupes|compétences|vice-présidents|agents|postes)\b|"
+                     r"\b(deux|trois|quatre|cinq|six|sept|huit|neuf|dix|douze|quinze|vingt|trente|quarante|cinquante|"
+                     r"cent|mille|moitié|tiers|quart|dixième|vingtième)\b", re.IGNORECASE)
 _DATE = re.compile(r"\b(1[89]|20)\d\d\b|\b(janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|"
                    r"novembre|décembre)\b", re.IGNORECASE)
 _WHO = re.compile(r"\b(préfet|maire|président|conseil|commission|agence|ministre|[ÉE]tat|établissement|"

@@ -202,3 +202,14 @@ def test_the_document_title_over_its_introduction_is_not_a_heading_that_answers(
     composition, _ = answer("Les conseils citoyens, qui en est membre ?",
                             hits(intro, chunk(COMPOSITION, "Composition", 2, start=100)))
     assert composition.quotes[0].block.kind == "list"
+
+
+def test_a_number_asked_for_is_a_quantity_not_a_date_or_a_decree_number() -> None:
+    from assistant.compose import satisfies
+    from assistant.units import Block
+
+    assert not satisfies(Block("paragraph", "Le décret n° 2014-767 du 3 juillet 2014 ajoute un nombre minimal "
+                                            "d'habitants (article L5214-16)."), "number")
+    for text in ("il doit compter au moins 1 000 habitants ;", "de 15 à 50 membres", "une durée de six ans",
+                 "un abattement de 30 %"):
+        assert satisfies(Block("paragraph", text), "number"), text
