@@ -18,7 +18,7 @@ from assistant.evidence import covered, has_amount, rarity
 from assistant.keyword import KeywordIndex
 from assistant.query import Expect, Query
 from assistant.sentences import sentences
-from assistant.textfr import contains, tokenize
+from assistant.textfr import contains, expand_query, tokenize
 from assistant.types import Chunk, Hit
 from assistant.units import Block, blocks, heading, is_bibliography, unit_key, unit_text
 
@@ -144,11 +144,18 @@ def satisfies(block: Block, expects: Expect | None) -> bool:
     return True
 
 
-def _subjects(query: Query) -> tuple[set[tuple[str, ...]], set[tuple[str, ...]]]:
-    """Sibling subjects the question names, and those it does not name beside them."""
+# « (pas une agglo) », « hors métropole »: a subject named to be set aside.
+_NEGATED = re.compile(r"\((pas|non|hors|sauf)\b[^)]*\)|\b(pas|hors|sauf)\s+(une?|la|le|les|des|du|de|d')\s*"
+                      r"[\w'’-]+(\s+(de|d'|des)?\s*[\w'’-]+)?", re.IGNORECASE)
+
+
+def _subjects(query: Query, keyword: KeywordIndex | None) -> tuple[set[tuple[str, ...]], set[tuple[str, ...]]]:
+    """Sibling subjects the question names (« com com », « agglo » read through the glossary; not those it
+    sets aside: « pas une agglo »), and those it does not name beside them."""
     named: set[tuple[str, ...]] = set()
     others: set[tuple[str, ...]] = set()
-    tokens = list(query.tokens)
+    tokens = tokenize(expand_query(_NEGATED.sub(" ", query.standalone)))
+    tokens = keyword.correct(tokens) if keyword is not None else tokens
     for family in SIBLINGS:
         phrases = [tuple(tokenize(p)) for p in family]
         hit = [p for p in phrases if contains(tokens, p)]
@@ -236,7 +243,7 @@ def compose(query: Query, hits: Sequence[Hit], keyword: KeywordIndex | None = No
     wanted = query.wanted or frozenset(query.tokens)
     weight = rarity(wanted, keyword)
     total = sum(weight.values()) or 1.0
-    named, others = _subjects(query)
+    named, others = _subjects(query, keyword)
 
     def coverage(text: str, context: set[str] = frozenset()) -> float:  # type: ignore[assignment]
         found = covered(wanted, tokenize(text), query.synonyms)

@@ -213,3 +213,17 @@ def test_a_number_asked_for_is_a_quantity_not_a_date_or_a_decree_number() -> Non
     for text in ("il doit compter au moins 1 000 habitants ;", "de 15 à 50 membres", "une durée de six ans",
                  "un abattement de 30 %"):
         assert satisfies(Block("paragraph", text), "number"), text
+
+
+def test_siblings_are_read_through_the_glossary_and_a_subject_set_aside_is_not_named() -> None:
+    cc = chunk("La communauté de communes exerce de plein droit l'aménagement de l'espace.", "Communauté de communes",
+               1, title="Intercommunalités")
+    ca = chunk("La communauté d'agglomération exerce de plein droit le développement économique.",
+               "Communauté d'agglomération", 2, title="Intercommunalités")
+    cu = chunk("La communauté urbaine regroupe plus de 250 000 habitants.", "Communauté urbaine", 3,
+               title="Intercommunalités")
+    _, (text, *_rest) = answer("les competences d'une com com ?", hits(ca, cc))
+    assert "aménagement de l'espace" in text and "agglomération" not in text
+    _, (text, *_rest) = answer("a partir de combien d'habitants on cree une communaute urbaine ? (pas une agglo)",
+                               hits(ca, cu))
+    assert "250 000 habitants" in text and "agglomération" not in text
