@@ -216,13 +216,14 @@ def test_a_number_asked_for_is_a_quantity_not_a_date_or_a_decree_number() -> Non
 
 
 def test_siblings_are_read_through_the_glossary_and_a_subject_set_aside_is_not_named() -> None:
-    cc = chunk("La communauté de communes exerce de plein droit l'aménagement de l'espace.", "Communauté de communes",
-               1, title="Intercommunalités")
-    ca = chunk("La communauté d'agglomération exerce de plein droit le développement économique.",
-               "Communauté d'agglomération", 2, title="Intercommunalités")
+    cc = chunk("Les compétences de la communauté de communes comprennent l'aménagement de l'espace.",
+               "Communauté de communes", 1, title="Intercommunalités")
+    ca = chunk("Les compétences obligatoires de la communauté d'agglomération comprennent le développement "
+               "économique et l'accueil de plus de 50 000 habitants.", "Communauté d'agglomération", 2,
+               title="Intercommunalités")
     cu = chunk("La communauté urbaine regroupe plus de 250 000 habitants.", "Communauté urbaine", 3,
                title="Intercommunalités")
-    _, (text, *_rest) = answer("les competences d'une com com ?", hits(ca, cc))
+    _, (text, *_rest) = answer("les competences obligatoires et optionnelles d'une com com ?", hits(ca, cc))
     assert "aménagement de l'espace" in text and "agglomération" not in text
     _, (text, *_rest) = answer("a partir de combien d'habitants on cree une communaute urbaine ? (pas une agglo)",
                                hits(ca, cu))
