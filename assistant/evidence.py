@@ -57,10 +57,13 @@ def word_evidence(query: Query, texts: Sequence[str], dates: Sequence[str | None
     total = sum(weight.values())
     best = max(sum(weight[t] for t in covered(wanted, tokenize(text), query.synonyms)) / total for text in texts)
     unknown = 0
+    # a word of a glossary phrase of the question (« Lamy » of « loi Lamy ») is known by its long form
+    glossed = set().union(*(words for words, _ in query.synonyms))
     if keyword is not None and len(keyword):
         for word in query.salient:
             tokens = keyword.correct(tokenize(word))
-            if tokens and not any(keyword.doc_freq(t) for t in tokens) and not in_glossary(word):
+            if (tokens and not any(keyword.doc_freq(t) for t in tokens) and not in_glossary(word)
+                    and not set(tokenize(word)) <= glossed):
                 unknown += 1
     # A year asked about ("en 2024") that none of the texts mentions: they speak of another time.
     shown = " ".join([*texts, *(d or "" for d in dates)])

@@ -29,6 +29,17 @@ def test_word_evidence_penalises_names_the_corpus_lacks() -> None:
     assert ev("conseil citoyen", []) == 0.0
 
 
+def test_a_name_of_a_glossary_phrase_is_known_by_its_long_form() -> None:
+    from assistant.keyword import KeywordIndex
+
+    law = hit("La loi de programmation pour la ville et la cohésion urbaine définit la politique de la ville.")
+    other = hit("Le conseil citoyen est composé d'habitants.", rank=2)
+    keyword = KeywordIndex.build([law.chunk, other.chunk])
+    # « Lamy » is in no passage, but « loi Lamy » is the glossary's name of the law they quote
+    assert ev("la politique de la ville selon la loi Lamy ?", [law], keyword=keyword) > 0.7  # halved: 0.4
+    assert ev("la politique de la ville selon le maire Dupont ?", [law], keyword=keyword) < 0.5
+
+
 def test_an_acronym_is_covered_by_its_long_form_and_back() -> None:
     anru = hit("L'Agence nationale pour la rénovation urbaine est un établissement public à caractère "
                "industriel et commercial.")
