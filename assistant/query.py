@@ -30,7 +30,9 @@ _NOW = re.compile(r"\b(prochaine?s?|en ce moment|actuel(le)?s?|actuellement|aujo
                   re.IGNORECASE)
 # Words that ask for an amount; not "budget" nor "indemnité": "le budget participatif", "les indemnités
 # sont-elles imposables" ask something else.
-_MONEY = re.compile(r"\b(montants?|salaires?|gagnen?t?|gagner|euros?|co[uû]ts?|co[uû]tent|co[uû]te|taux|"
+# « Combien gagne… » asks a pay; « un locataire qui gagne plus de deux fois le plafond » does not.
+_MONEY = re.compile(r"\b(montants?|salaires?|combien (\S+ ){0,3}gagn\w*|gagn\w* combien|euros?|co[uû]ts?|"
+                    r"co[uû]tent|co[uû]te|taux|"
                     r"combien d'argent|enveloppe|financement de combien|quel budget|"
                     r"budget (du|de la|de l'|des|total|global|alloué|prévu|consacré))\b|€", re.IGNORECASE)
 # The expected kind of answer, tried in this order: the first that matches wins.
@@ -88,6 +90,8 @@ def salient_words(question: str) -> list[str]:
 
 
 _SENTENCE_START = re.compile(r"(^|[.?!:;«(]\s*)$")
+# « une unité urbaine comme Paris », « par exemple Lille »: an example, not the place asked about.
+_EXAMPLE = re.compile(r"\b(comme|par exemple|tel(le)?s? que|ex\.)\s*$", re.IGNORECASE)
 
 
 def names(question: str) -> list[str]:
@@ -97,7 +101,7 @@ def names(question: str) -> list[str]:
     for m in _WORD.finditer(question):
         w = m.group()
         if (w[:1].isupper() and not w.isupper() and not any(ch.isdigit() for ch in w) and tokenize(w)
-                and not _SENTENCE_START.search(question[: m.start()])):
+                and not _SENTENCE_START.search(question[: m.start()]) and not _EXAMPLE.search(question[: m.start()])):
             out.append(w)
     return out
 

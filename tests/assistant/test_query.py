@@ -12,6 +12,8 @@ from assistant.query import analyse, expected, names
     ("un contrat de vile c'est signé pour combien de temps ?", "number"),
     ("Quel est le montant de l'indemnité ?", "amount"),
     ("Quel est le budget du NPNRU ?", "amount"),
+    ("Combien gagne un vice-président d'agglo ?", "amount"),
+    ("un locataire HLM qui gagne plus de deux fois le plafond perd-il son droit au maintien ?", None),
     ("Depuis quand l'ANCT existe-t-elle ?", "date"),
     ("Quels critères pour être QPV ?", "list"),
     ("Qui peut être membre d'un conseil citoyen ?", "list"),
@@ -56,3 +58,4 @@ def test_names_are_the_capitalised_words_that_do_not_open_a_sentence() -> None:
     assert names("Combien de QPV en Seine-Saint-Denis depuis 2024 ? Uniquement les nouveaux.") == ["Seine-Saint-Denis"]
     assert names("qui est le delegue du prefet des Tarterets a Corbeil-Essonnes ?") == ["Tarterets", "Corbeil-Essonnes"]
     assert names("Avec la loi NOTRe, un EPCI doit regrouper combien d'habitants ?") == []  # « notre » : a stop word
+    assert names("le seuil pour une unité urbaine comme Paris ?") == []  # an example, not the place asked about
