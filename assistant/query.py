@@ -94,10 +94,16 @@ _SENTENCE_START = re.compile(r"(^|[.?!:;«(]\s*)$")
 _EXAMPLE = re.compile(r"\b(comme|par exemple|tel(le)?s? que|ex\.)\s*$", re.IGNORECASE)
 
 
+# The number that names a text or a budget line: « programme 147 », « article L5214-16 », « décret 2023-1314 ».
+_REFERENCE = re.compile(r"\b(programme|article|art\.|décret|loi|circulaire|arrêté|action)\s+(n°\s*)?"
+                        r"([A-Z]?\d[\w-]*)", re.IGNORECASE)
+
+
 def names(question: str) -> list[str]:
     """Proper names the question asks about ("Lille", "Val-Fourré", "Jallet"): capitalised words that do not
-    open a sentence, not acronyms (the glossary's business), not numbers, not stop words."""
-    out = []
+    open a sentence, not acronyms (the glossary's business), not numbers, not stop words; and the numbers that
+    name a text or a budget line (« programme 147 »)."""
+    out = [m.group(3) for m in _REFERENCE.finditer(question)]
     for m in _WORD.finditer(question):
         w = m.group()
         if (w[:1].isupper() and not w.isupper() and not any(ch.isdigit() for ch in w) and tokenize(w)

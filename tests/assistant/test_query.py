@@ -59,3 +59,4 @@ def test_names_are_the_capitalised_words_that_do_not_open_a_sentence() -> None:
     assert names("qui est le delegue du prefet des Tarterets a Corbeil-Essonnes ?") == ["Tarterets", "Corbeil-Essonnes"]
     assert names("Avec la loi NOTRe, un EPCI doit regrouper combien d'habitants ?") == []  # « notre » : a stop word
     assert names("le seuil pour une unité urbaine comme Paris ?") == []  # an example, not the place asked about
+    assert names("les crédits du programme 147 en 2026, et l'article L5214-16 ?") == ["147", "L5214-16"]
