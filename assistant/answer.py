@@ -46,7 +46,8 @@ class Answer:
     notes: tuple[str, ...] = ()  # lines said beside the quotes (partial answer, dated texts, question raised)
     strength: float = 0.0  # share of the question's words in the best block the composer found
     missing: str | None = None  # the kind of answer asked for that the quotes do not give ("amount", "date"…)
-    unnamed: tuple[str, ...] = ()  # names of the question that nothing quoted mentions ("Lille")
+    # names of the question that nothing quoted mentions ("Lille"): refused for them when abstained, else said
+    unnamed: tuple[str, ...] = ()
 
 
 def label(hit: Hit) -> str:
@@ -110,6 +111,10 @@ def extractive(question: str, composition: Composition, today: dt.date
     sentences: list[AnswerSentence] = []
     if composition.raised_in is not None:
         notes.append(_question_line(composition.raised_in, cite(composition.raised_in)))
+        lines.append(notes[-1])
+    if composition.unnamed and composition.quotes:
+        names = " ni ".join(f"« {n} »" for n in composition.unnamed)
+        notes.append(f"Les passages cités ne mentionnent pas {names} : ils donnent la règle générale.")
         lines.append(notes[-1])
     if composition.missing and composition.quotes:
         notes.append(f"Réponse partielle : les passages trouvés ne donnent pas {WHAT[composition.missing]} ; "

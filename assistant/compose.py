@@ -342,6 +342,18 @@ def _near_duplicate(block: Block, quotes: Sequence[Quote]) -> int | None:
     return None
 
 
+def elsewhere(query: Query, composition: Composition, keyword: KeywordIndex | None) -> bool:
+    """Do the names nothing quoted mentions make the answer beside the point? Yes when the corpus never mentions
+    them (« les Minguettes », « programme 147 ») or when the question asks a fact about them (who, how many,
+    when, how much: « combien de QPV en Seine-Saint-Denis »); otherwise the quotes give the general rule
+    (« le seuil de revenu en Île-de-France »), and the answer says they do not name the place."""
+    if not composition.unnamed:
+        return False
+    if query.expects in ("person", "number", "amount", "date") or keyword is None or not len(keyword):
+        return True
+    return any(not any(keyword.doc_freq(t) for t in keyword.correct(tokenize(n))) for n in composition.unnamed)
+
+
 def follows(quote: Quote, before: Quote | None) -> bool:
     """Another block of the unit just quoted: shown under the same label."""
     return before is not None and before.label == quote.label and before.unit == quote.unit

@@ -39,7 +39,7 @@ _MONEY = re.compile(r"\b(montants?|salaires?|combien (\S+ ){0,3}gagn\w*|gagn\w* 
 _EXPECT: tuple[tuple[Expect, re.Pattern[str]], ...] = (
     ("amount", _MONEY),
     ("date", re.compile(r"\b(quand|depuis quand|jusqu'à quand|à partir de quand|quelle date|en quelle année|"
-                        r"quelle année|date d[e'])", re.IGNORECASE)),
+                        r"quelle année|dates? d[e'])", re.IGNORECASE)),
     ("number", re.compile(r"\b(combien|quel(le)?s? (est|sont) (le|la|les) (durée|délai|seuil|nombre|âge|taux|"
                           r"population|minimum|maximum)|quel(le)?s? (durée|délai|seuil|nombre|âge|population)|"
                           r"nombre (de|d')|seuils?|minimum|maximum|âge minimum|pour combien de temps)\b",

@@ -12,7 +12,7 @@ from assistant import answer as answers
 from assistant import generation
 from assistant.answer import Answer
 from assistant.checks import check
-from assistant.compose import STRONG, compose
+from assistant.compose import STRONG, compose, elsewhere
 from assistant.embedders import Embedder, make_embedder
 from assistant.embedders.cache import CachedEmbedder
 from assistant.errors import ConfigError
@@ -132,15 +132,17 @@ class Assistant:
         weak = not composition.quotes or composition.strength < floor
         # An amount asked for that no quote gives: the heart of the question is missing (a salary, a rate).
         weak = weak or composition.missing == "amount"
-        # A place or a person asked about that nothing quoted mentions: the quotes speak of something else
-        # (« les QPV de Seine-Saint-Denis », « le délégué du préfet des Minguettes »).
-        weak = weak or bool(composition.unnamed)
+        # A place, a person or a text asked about that nothing quoted mentions: the quotes may speak of something
+        # else (« les QPV de Seine-Saint-Denis », « le délégué du préfet des Minguettes »).
+        far = elsewhere(query, composition, keyword)
+        weak = weak or far
         if not hits or score < self.settings.abstain_threshold or weak:
-            text, citations, notes = answers.leads(hits, composition.raised_in, composition.unnamed)
+            unnamed = composition.unnamed if far else ()
+            text, citations, notes = answers.leads(hits, composition.raised_in, unnamed)
             yield text
             yield Answer(question, text, True, mode, tuple(citations), (), self._timings(started, retrieved),
                          evidence=score, notes=notes, strength=composition.strength, missing=composition.missing,
-                         unnamed=composition.unnamed)
+                         unnamed=unnamed)
             return
         if mode == "extractive":
             text, citations, sentences, notes = answers.extractive(question, composition, today)

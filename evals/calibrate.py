@@ -29,7 +29,7 @@ def decisions(rows: Sequence[dict[str, Any]], config: str, threshold: float, flo
             continue
         needed = STRONG if r.get("raised") else floor
         abstain = (r["evidence"] < threshold or r["strength"] < needed or (r["abstained"] and r["strength"] == 0)
-                   or r.get("missing") == "amount" or bool(r.get("unnamed")))
+                   or r.get("missing") == "amount" or (r["abstained"] and bool(r.get("unnamed"))))
         (answered if q["answerable"] else refused).append(abstain)
     accuracy = sum(refused) / len(refused) if refused else 1.0
     false = sum(answered) / len(answered) if answered else 0.0

@@ -228,3 +228,23 @@ def test_siblings_are_read_through_the_glossary_and_a_subject_set_aside_is_not_n
     _, (text, *_rest) = answer("a partir de combien d'habitants on cree une communaute urbaine ? (pas une agglo)",
                                hits(ca, cu))
     assert "250 000 habitants" in text and "agglomération" not in text
+
+
+def test_a_place_known_to_the_corpus_asked_for_a_general_rule_is_answered_and_said() -> None:
+    from assistant.compose import elsewhere
+    from assistant.keyword import KeywordIndex
+
+    rule = chunk("Le seuil de revenu retient 60 % du revenu médian de l'unité urbaine.", "Seuil de revenu", 1,
+                 title="Les quartiers prioritaires")
+    paris = chunk("L'agglomération de Paris compte plus de 5 millions d'habitants.", "Unités urbaines", 2,
+                  title="Les quartiers prioritaires")
+    keyword = KeywordIndex.build([rule, paris])
+    count = analyse("combien de quartiers prioritaires a Paris ?")
+    assert elsewhere(count, compose(count, hits(rule), keyword), keyword)  # a fact about the place: refused
+    unknown = analyse("comment se calcule le revenu médian aux Minguettes ?")
+    assert elsewhere(unknown, compose(unknown, hits(rule), keyword), keyword)  # a place the corpus never names
+    known = analyse("comment se calcule le revenu médian a Paris ?")
+    composition = compose(known, hits(rule), keyword)
+    assert composition.unnamed == ("Paris",) and not elsewhere(known, composition, keyword)
+    text, *_rest = extractive("comment se calcule le revenu médian a Paris ?", composition, TODAY)
+    assert text.startswith("Les passages cités ne mentionnent pas « Paris » : ils donnent la règle générale.")

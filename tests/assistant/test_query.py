@@ -15,6 +15,7 @@ from assistant.query import analyse, expected, names
     ("Combien gagne un vice-président d'agglo ?", "amount"),
     ("un locataire HLM qui gagne plus de deux fois le plafond perd-il son droit au maintien ?", None),
     ("Depuis quand l'ANCT existe-t-elle ?", "date"),
+    ("dates de l'appel à projets contrat de ville 2026 ?", "date"),
     ("Quels critères pour être QPV ?", "list"),
     ("Qui peut être membre d'un conseil citoyen ?", "list"),
     ("Qui préside le conseil citoyen ?", "person"),
