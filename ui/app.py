@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -36,6 +37,7 @@ def _answered(turns: Sequence[Turn]) -> list[tuple[str, int]]:
 def build_app(assistant: Assistant, settings: Settings, examples: Sequence[str] = EXAMPLES) -> gr.Blocks:
     chat = Chat(assistant, settings)
     guard = admin.Guard()  # every event that checks the password goes through it
+    refusals: OrderedDict[str, str] = OrderedDict()  # session → why `admit` refused it, until shown
     feedbacks = RateLimit(20)  # per client and minute: a person gives a few, a script thousands
 
     def respond(question: str, turns: list[Turn], kind: str, year_from: float | None, year_to: float | None,
@@ -76,6 +78,21 @@ def build_app(assistant: Assistant, settings: Settings, examples: Sequence[str] 
             return gr.update(visible=False), refused, "", gr.update()
         return (gr.update(visible=True), "Administration déverrouillée.",
                 admin.status_html(admin.corpus_status(assistant)), _uploaded(settings))
+
+    def admit(password: str, request: gr.Request) -> None:
+        """The password, checked outside the queue before an upload or a removal is queued; the error stops
+        the chain. Gradio 6.31's page shows no error raised outside the queue (its client drops `visible`), so
+        the refusal is kept for `refusal`, chained on failure, to show in the tab."""
+        refused = guard.check(settings, password, client_of(request))
+        if refused:
+            refusals[request.session_hash or "?"] = refused
+            while len(refusals) > admin.Guard.MAX_CLIENTS:
+                refusals.popitem(last=False)
+            raise gr.Error(refused, title="Administration", print_exception=False)
+
+    def refusal(request: gr.Request) -> str:
+        refused = refusals.pop(request.session_hash or "?", None)
+        return f'<p class="cf-error">{render._e(refused)} Déverrouillez d\'abord l\'administration.</p>' if refused else ""
 
     def upload(password: str, files: list[str] | None, request: gr.Request) -> Iterator[str]:
         try:
@@ -177,14 +194,18 @@ def build_app(assistant: Assistant, settings: Settings, examples: Sequence[str] 
                     for trigger in (unlock_btn.click, password.submit):
                         trigger(unlock, [password], [panel, unlocked, state, uploaded], api_visibility="private",
                                 queue=False)
-                    ingest.click(upload, [password, uploads], [report], api_visibility="private",
-                                 concurrency_limit=1, concurrency_id="ingest").then(
-                        status, [password], [state, uploaded], api_visibility="private", queue=False).then(
-                        refresh, None, [intro, kind, folder], api_visibility="private", show_progress="hidden")
-                    remove_btn.click(remove, [password, uploaded], [report], api_visibility="private",
-                                     concurrency_limit=1, concurrency_id="ingest").then(
-                        status, [password], [state, uploaded], api_visibility="private", queue=False).then(
-                        refresh, None, [intro, kind, folder], api_visibility="private", show_progress="hidden")
+                    # Uploads and removals are queued (one at a time), but only `.success` of `admit` outside the
+                    # queue: a refused client never takes one of the places the chat shares. upload and remove check
+                    # again (their events can be called directly); a wrong password never reaches them, so the guard
+                    # counts each attempt once.
+                    for button, work, given in ((ingest, upload, uploads), (remove_btn, remove, uploaded)):
+                        checked = button.click(admit, [password], None, api_visibility="private", queue=False)
+                        checked.failure(refusal, None, [report], api_visibility="private", queue=False)
+                        checked.success(
+                            work, [password, given], [report], api_visibility="private", concurrency_limit=1,
+                            concurrency_id="ingest").then(
+                            status, [password], [state, uploaded], api_visibility="private", queue=False).then(
+                            refresh, None, [intro, kind, folder], api_visibility="private", show_progress="hidden")
             with gr.Tab("Aide", id="aide"):
                 gr.Markdown(HELP)
 

@@ -13,6 +13,20 @@ from assistant.settings import Settings
 from ingest.pipeline import Ingestor
 from tests.conftest import free_port
 
+
+def _load_anyio() -> None:
+    """anyio imports its parts on first use (anyio/_lazyimport.py), here from the test server's threads at once;
+    anyio being a pytest plugin, pytest rewrites each such import with `ast.parse`, which Python 3.11 does not do
+    safely in two threads (« SystemError: AST constructor recursion depth mismatch », cpython gh-106905): the page
+    then never loads. Loaded here, in one thread, before any server starts."""
+    import anyio
+
+    for name in dir(anyio):
+        if not name.startswith("_"):
+            getattr(anyio, name)
+
+
+_load_anyio()
 PASSWORD = "mot-de-passe-de-test"
 # Gradio makes a new asyncio loop each time it builds a lock outside a running loop (gradio/utils.py
 # safe_get_lock) and never closes them: the garbage collector then reports them.

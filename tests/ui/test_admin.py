@@ -79,3 +79,29 @@ def test_status_of_an_empty_index(ui_settings: Settings) -> None:
     status = admin.corpus_status(Assistant(ui_settings))
     assert (status["documents"], status["chunks"], status["last_run"]) == (0, 0, None)
     assert "Aucune indexation" in admin.status_html(status)
+
+
+def test_uploads_and_removals_are_queued_only_after_a_password_check_outside_the_queue(
+        ui_assistant: Assistant, ui_settings: Settings) -> None:
+    """Issue 12, medium 3: a refused client never takes a place of the queue the chat shares."""
+    from types import SimpleNamespace
+
+    import gradio as gr
+
+    from ui.app import build_app
+
+    fns = build_app(ui_assistant, ui_settings).fns
+    writes = [f for f in fns.values() if f.concurrency_id == "ingest"]
+    assert sorted(getattr(f.fn, "__name__", "") for f in writes) == ["remove", "upload"]
+    request = SimpleNamespace(client=SimpleNamespace(host="10.0.0.9"), session_hash="onglet")
+    for write in writes:
+        assert write.queue and write.trigger_only_on_success and write.trigger_after is not None
+        check = fns[write.trigger_after]
+        assert check.queue is False and check.fn is not None
+        (shown,) = [f for f in fns.values() if f.trigger_after == check._id and f.trigger_only_on_failure]
+        assert shown.queue is False and shown.fn is not None
+        with pytest.raises(gr.Error, match="Mot de passe incorrect"):
+            check.fn("mauvais", request)
+        # the page shows no error raised outside the queue: the refusal is said in the tab
+        assert "Mot de passe incorrect. Déverrouillez d'abord" in shown.fn(request)
+        assert check.fn(PASSWORD, request) is None

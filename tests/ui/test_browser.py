@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -139,6 +141,59 @@ def test_admin_upload_becomes_searchable(page, ui_settings: Settings, tmp_path: 
     expect(page.locator("#cf-src-1-1")).to_contain_text("depots/Note-budget-participatif-2024.md")
     expect(page.locator("#cf-conversation")).to_contain_text("Trifouilly finance des projets")
     shoot(page, tmp_path, "7-nouveau-document")
+
+
+def test_admin_wrong_password_never_reaches_the_queue(page, ui_settings: Settings, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                     monkeypatch: pytest.MonkeyPatch,
+                                                     caplog: pytest.LogCaptureFixture) -> None:
+    """Issue 12, medium 3: upload and removal with a wrong password are refused outside the queue (said in French
+    in the tab), the queued work is never entered and the guard counts each attempt once; the right one still works."""
+    from playwright.sync_api import expect
+
+    from ui import admin
+
+    entered: list[str] = []  # the queued work, as the app calls it
+
+    def counted(name: str, work: Any) -> Any:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            entered.append(name)
+            return work(*args, **kwargs)
+        return call
+
+    monkeypatch.setattr(admin, "upload_and_ingest", counted("upload", admin.upload_and_ingest))
+    monkeypatch.setattr(admin, "remove_upload", counted("remove", admin.remove_upload))
+    caplog.set_level("WARNING", "carrefour.admin")
+    page.get_by_role("tab", name="Administration").click()
+    password = page.locator("#cf-password input")
+    password.fill(PASSWORD)
+    page.locator("#cf-unlock").click()  # opens the panel and Gradio's upload route to this client
+    expect(page.locator("#cf-status")).to_contain_text("3 documents")
+    note = tmp_path / "Note jardins.md"
+    note.write_text("# Jardins\n\nLes jardins partagés de Trifouilly sont gérés par les habitants.\n", encoding="utf-8")
+    page.locator("#cf-upload input[type=file]").set_input_files(str(note))
+    expect(page.locator("#cf-upload")).to_contain_text("Note jardins")
+
+    def refusals() -> list[str]:
+        return [r.getMessage() for r in caplog.records if "mot de passe incorrect" in r.getMessage()]
+
+    password.fill("pas-le-bon")
+    for attempt, button in enumerate(("#cf-ingest", "#cf-remove"), start=1):
+        page.locator(button).click()
+        expect(page.locator("#cf-report")).to_contain_text("Mot de passe incorrect. Déverrouillez d'abord")
+        deadline = time.monotonic() + TIMEOUT / 1000
+        while len(refusals()) < attempt and time.monotonic() < deadline:
+            time.sleep(0.1)
+    password.fill(PASSWORD)
+    page.locator("#cf-ingest").click()
+    expect(page.locator("#cf-report")).to_contain_text("1 ajouté(s)", timeout=30_000)
+    page.locator("#cf-uploaded input").click()
+    page.get_by_role("option", name="Note-jardins.md").click()
+    page.locator("#cf-remove").click()
+    expect(page.locator("#cf-report")).to_contain_text("Document retiré", timeout=30_000)
+    expect(page.locator("#cf-status")).to_contain_text("3 documents")
+    # Queued calls run one at a time in order: had a refused one been queued, it would have run before these.
+    assert entered == ["upload", "remove"]
+    assert len(refusals()) == 2 and "(2 échec(s) de suite)" in refusals()[-1]  # two attempts, counted once each
 
 
 def test_narrow_screen_folded_feedback_and_rich_export(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
