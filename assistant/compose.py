@@ -261,6 +261,9 @@ def compose(query: Query, hits: Sequence[Hit], keyword: KeywordIndex | None = No
         # the document's own title over its introduction (« Les conseils citoyens » for « qui siège dans un
         # conseil citoyen ? » put the fiche's general opening before its « Composition »).
         title = heading(unit.hit.chunk)
+        # a section headed by the sibling the question did not name (« Conseils de quartier » for a question on
+        # the conseil citoyen) speaks of it, whatever else its text mentions
+        aside = bool(named and title and off_subject(title, named, others))
         head = set(tokenize(title if title and title != unit.hit.chunk.title else ""))
         prior *= 1.0 + HEADING_BONUS * len(covered(head, list(query.tokens), query.synonyms)) / len(head) if head else 1.0
         for position, block in enumerate(_with_antecedents(blocks(unit.text))):
@@ -271,7 +274,7 @@ def compose(query: Query, hits: Sequence[Hit], keyword: KeywordIndex | None = No
                 if raised is None or cov > raised[0]:
                     raised = (cov, unit.hit)
                 continue
-            if len(block.text) < 25 or (named and off_subject(block.text, named, others)):
+            if len(block.text) < 25 or (named and (off_subject(block.text, named, others) or aside)):
                 continue
             # scored as it will be read: a long paragraph by the run of sentences that would be quoted
             block = _fit(block, partial(coverage, context=context), query.expects)

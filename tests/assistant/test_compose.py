@@ -248,3 +248,14 @@ def test_a_place_known_to_the_corpus_asked_for_a_general_rule_is_answered_and_sa
     assert composition.unnamed == ("Paris",) and not elsewhere(known, composition, keyword)
     text, *_rest = extractive("comment se calcule le revenu médian a Paris ?", composition, TODAY)
     assert text.startswith("Les passages cités ne mentionnent pas « Paris » : ils donnent la règle générale.")
+
+
+def test_a_section_headed_by_the_sibling_not_named_is_not_quoted() -> None:
+    cq = chunk("Dans les communes de 80 000 habitants et plus, chaque quartier est doté d'un conseil de quartier ; le "
+               "maire peut décider que le conseil citoyen se substitue au conseil de quartier.", "Conseils de quartier",
+               1, title="La participation des habitants")
+    cc = chunk("Les membres du conseil citoyen sont des habitants tirés au sort et des représentants d'associations.",
+               "Composition", 2)
+    _, (text, *_rest) = answer("Comment sont choisis les habitants qui siègent au conseil citoyen ?",
+                               hits(cq, cc))
+    assert "tirés au sort" in text and "80 000" not in text
