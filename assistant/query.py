@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from assistant.conversation import condense
+from assistant.references import Reference, references
 from assistant.textfr import Equivalent, equivalents, expand_query, tokenize
 
 if TYPE_CHECKING:
@@ -77,6 +78,7 @@ class Query:
     years: tuple[str, ...]
     asks_now: bool
     asks_amount: bool
+    references: tuple[Reference, ...] = ()  # articles and texts named (« L. 5214-16 », « loi Lamy »)
 
     def __str__(self) -> str:
         return self.standalone
@@ -142,4 +144,5 @@ def analyse(question: str, history: Sequence[str] = (), keyword: KeywordIndex | 
         years=tuple(sorted(set(_YEAR.findall(standalone)))),
         asks_now=bool(_NOW.search(standalone)),
         asks_amount=bool(_MONEY.search(standalone)),
+        references=references(standalone),
     )

@@ -169,3 +169,10 @@ def test_results_are_units_one_hit_each_with_their_other_passages_and_other_form
     assert found[0].score == pytest.approx(0.9 + 0.1 * 0.6) and found[0].dense_score == 0.85
     assert group(hits, 10)[0].score == 0.9  # no bonus by default
     assert len(group(hits, 1)) == 1
+
+
+def test_the_article_the_question_names_comes_first(assistant: Assistant) -> None:
+    # without the boost, the words of the conseil citoyen article outweigh the one article number
+    hits = assistant.search("l'article L. 5214-16 dit-il qui compose le conseil citoyen du quartier prioritaire ?", 3)
+    assert hits[0].chunk.record_id == "cgct:Article L5214-16"
+    assert "conseil citoyen" in hits[1].chunk.text
