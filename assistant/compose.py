@@ -17,8 +17,9 @@ from functools import partial
 from assistant.evidence import covered, has_amount, rarity
 from assistant.keyword import KeywordIndex
 from assistant.query import Expect, Query
+from assistant.references import in_text
 from assistant.sentences import sentences
-from assistant.textfr import contains, expand_query, tokenize
+from assistant.textfr import contains, expand_query, fold, tokenize
 from assistant.types import Chunk, Hit
 from assistant.units import Block, blocks, heading, is_bibliography, unit_key, unit_text
 
@@ -326,7 +327,8 @@ def compose(query: Query, hits: Sequence[Hit], keyword: KeywordIndex | None = No
         missing = query.expects
     said = [tokenize(f"{q.context}\n{q.unit}") for q in quotes]
     unnamed = tuple(n for n in query.names
-                    if not any(covered(set(tokenize(n)), t, query.synonyms) == set(tokenize(n)) for t in said))
+                    if not any(covered(set(tokenize(n)), t, query.synonyms) == set(tokenize(n)) for t in said)
+                    and not _of_named_text(n, query, quotes))
     return Composition(tuple(quotes), raised_in, missing, round(best_cov, 4), unnamed)
 
 
@@ -334,6 +336,12 @@ def _fit(block: Block, score_text: Callable[[str], float], expects: Expect | Non
     if block.kind == "paragraph" and block.words > MAX_PARAGRAPH_WORDS:
         return _trim(block, score_text, expects)
     return block
+
+
+def _of_named_text(name: str, query: Query, quotes: Sequence[Quote]) -> bool:
+    """« Lamy » of « la loi Lamy » is mentioned by a quote of the law n° 2014-173, which never says « Lamy »."""
+    return any(fold(name) in ref.texts and any(in_text(h.chunk, t) for q in quotes for h in q.hits for t in ref.texts)
+               for ref in query.references)
 
 
 def _near_duplicate(block: Block, quotes: Sequence[Quote]) -> int | None:

@@ -259,3 +259,12 @@ def test_a_section_headed_by_the_sibling_not_named_is_not_quoted() -> None:
     _, (text, *_rest) = answer("Comment sont choisis les habitants qui siègent au conseil citoyen ?",
                                hits(cq, cc))
     assert "tirés au sort" in text and "80 000" not in text
+
+
+def test_a_law_named_by_its_nickname_is_mentioned_by_a_quote_of_that_law() -> None:
+    law = chunk("La politique de la ville est une politique de cohésion urbaine et de solidarité.", None, 1,
+                title="Article 1", kind="texte officiel", source="loi-2014-173-lamy/titre-ier_article-1.md")
+    composition = compose(analyse("c'est quoi la politique de la ville selon la loi Lamy ?"), hits(law))
+    assert composition.quotes and composition.unnamed == ()
+    other = chunk(law.text, None, 2, title="Article 1", kind="texte officiel", source="loi-2003-710/article-1.md")
+    assert compose(analyse("c'est quoi la politique de la ville selon la loi Lamy ?"), hits(other)).unnamed == ("Lamy",)
