@@ -163,5 +163,6 @@ def leads(hits: Sequence[Hit], raised: Hit | None = None, unnamed: Sequence[str]
     if not citations:
         return NOT_FOUND + " Le corpus ne contient aucun passage proche.", [], ()
     listed = " ; ".join(f"[{c.n}] {quote_label(c.hit.chunk)}" for c in citations)
-    head = "".join(f"{n} " for n in notes)
-    return f"{head}{NOT_FOUND} Passages les plus proches, à consulter comme pistes : {listed}.", citations, notes
+    # NOT_FOUND first: scripts read a refusal by the way it begins
+    said = "".join(f" {n}" for n in notes)
+    return f"{NOT_FOUND}{said} Passages les plus proches, à consulter comme pistes : {listed}.", citations, notes
