@@ -14,6 +14,7 @@ the temporary folder are removed at the end, even after Ctrl+C.
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import json
 import os
 import shutil
@@ -50,6 +51,7 @@ class Figures:
     ingest_seconds: list[float] = field(default_factory=list)
     checks: int = 0
     stale: list[str] = field(default_factory=list)
+    client_retries: int = 0  # requests that gradio_client cancelled and that were sent again, once
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def to_json(self, minutes: float, users: int, embedder: str) -> dict[str, Any]:
@@ -60,7 +62,7 @@ class Figures:
             "p50_s": round(percentile(lat, 0.5), 3) if lat else None,
             "p95_s": round(percentile(lat, 0.95), 3) if lat else None,
             "ingestions": self.ingestions, "files_added": self.added, "files_updated": self.updated,
-            "files_removed": self.removed, "freshness_checks": self.checks,
+            "files_removed": self.removed, "freshness_checks": self.checks, "client_retries": self.client_retries,
             "ingest_p50_s": round(percentile(self.ingest_seconds, 0.5), 2) if self.ingest_seconds else None,
             "first_errors": self.errors[:5], "first_stale": self.stale[:5],
         }
@@ -104,6 +106,16 @@ class Soak:
         self.gone: list[str] = []  # words removed or replaced
         self.next = 0
 
+    def ask(self, client: Any, question: str) -> dict[str, Any]:
+        """`ask`, sent once more if gradio_client cancelled it: gradio_client 2.7.2 cancels a request sent while
+        the stream of the previous one closes, a client fault the server never sees. A second one is an error."""
+        try:
+            return ask(client, question)
+        except concurrent.futures.CancelledError:
+            with self.figures.lock:
+                self.figures.client_retries += 1
+            return ask(client, question)
+
     def carrefour(self, *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
         return subprocess.run([CARREFOUR, *args, "--data-dir", str(self.data)], env=self.env, capture_output=True,
                               text=True, timeout=timeout, check=False)
@@ -146,7 +158,7 @@ class Soak:
         questions, asked even if the deadline passed during the ingestion)."""
         for token in [*self.alive.values(), *self.gone[-4:]]:
             try:
-                found = token in texts(ask(client, f"Que dit la note qui porte le mot repère {token} ?"))
+                found = token in texts(self.ask(client, f"Que dit la note qui porte le mot repère {token} ?"))
             except Exception as exc:  # noqa: BLE001 — counted, the soak goes on
                 with self.figures.lock:
                     self.figures.errors.append(f"vérification {token} : {exc}")
@@ -182,7 +194,7 @@ class Soak:
             i += 1
             started = time.perf_counter()
             try:
-                ask(client, question)
+                self.ask(client, question)
             except Exception as exc:  # noqa: BLE001
                 with self.figures.lock:
                     self.figures.questions += 1
@@ -272,7 +284,8 @@ def main(argv: Sequence[str] | None = None) -> int:
               f"p50 {figures['p50_s']} s, p95 {figures['p95_s']} s ; {figures['ingestions']} ingestions "
               f"({figures['files_added']} ajouts, {figures['files_updated']} mises à jour, "
               f"{figures['files_removed']} retraits, p50 {figures['ingest_p50_s']} s) ; "
-              f"{figures['freshness_checks']} vérifications de fraîcheur, {figures['stale']} réponse(s) périmée(s).")
+              f"{figures['freshness_checks']} vérifications de fraîcheur, {figures['stale']} réponse(s) périmée(s) ; "
+              f"{figures['client_retries']} requête(s) annulée(s) par gradio_client et relancée(s).")
     return 1 if figures["errors"] or figures["stale"] else 0
 
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlparse
+
+import numpy as np
 
 from assistant.errors import StoreError
 from assistant.settings import Settings
 from assistant.stores import from_metadata, same_unit, to_metadata
+from assistant.stores.exact import ExactIndex
 from assistant.types import Chunk, Filters, Hit
 
 # HNSW search breadth. Chroma's default (100) found only 95 % of the exact 10 nearest passages on
@@ -17,6 +20,17 @@ from assistant.types import Chunk, Filters, Hit
 # 400 finds 99.7 % for a millisecond or two more.
 EF_SEARCH = 400
 BATCH = 1000  # Chroma refuses more than 5,461 records per call
+# Up to this many passages, an embedded store answers vector queries by an exact cosine over every vector, kept
+# in memory (ids + normalised float32 matrix, loaded by the first query after opening or `refresh`), not by HNSW:
+# after deletes and upserts across ingestions, Chroma 1.5.9's HNSW can leave a live passage out of every query
+# while `get` still returns it (chroma-core/chroma#7758: 1 stale answer in a 10-min soak, 3 of 1,000 passages in
+# tests/assistant/test_chroma_exact.py), and exact search ends the recall question that EF_SEARCH answers.
+# Measured here (384 dimensions): 1,514 passages load in 44 ms and a query takes 5.5 ms against HNSW's 4.4;
+# 50,000 load in 2.4 s (Chroma's `get`: ≈ 9 s at the bound) and query in 11 ms against 7; at 200,000 the matrix
+# holds 300 MB and the NumPy search takes 26 ms.
+EXACT_UP_TO = 200_000
+LOAD_BATCH = 5000  # records per `get` while loading: 5,000 or 20,000 take the same time
+HNSW: Literal["hnsw"] = "hnsw"
 
 
 def where_clause(filters: Filters | None) -> dict[str, Any] | None:
@@ -46,6 +60,10 @@ class ChromaStore:
         self._collection: Any = None
         self._identifier: str | None = None  # chromadb's key for the shared embedded system of this folder
         self._lock = threading.Lock()
+        # The exact index (see EXACT_UP_TO), HNSW when Chroma's index answers (a server, too many passages), or
+        # None until the first query after opening or `refresh`. One attribute, so a reader never sees half a change.
+        self._exact: ExactIndex | Literal["hnsw"] | None = None
+        self._exact_lock = threading.Lock()  # a load and a write of this process never interleave
 
     @property
     def collection(self) -> Any:
@@ -102,24 +120,61 @@ class ChromaStore:
                 SharedSystemClient._identifier_to_refcount.pop(self._identifier, None)
             self._collection = None
             self._identifier = None
+        with self._exact_lock:
+            self._exact = None
+
+    def exact_index(self) -> ExactIndex | None:
+        """The exact index, loaded on first use after opening or `refresh`; None when HNSW answers."""
+        exact = self._exact
+        if exact is None:
+            with self._exact_lock:
+                if self._exact is None:
+                    self._exact = self._load_exact()
+                exact = self._exact
+        return exact if isinstance(exact, ExactIndex) else None
+
+    def _load_exact(self) -> ExactIndex | Literal["hnsw"]:
+        if self.settings.chroma_url:  # a server's index is the server's own, and may be shared
+            return HNSW
+        total = self.count()
+        if total > EXACT_UP_TO:
+            return HNSW
+        vectors: dict[str, Any] = {}  # by id: a page read while another process writes may repeat one
+        for offset in range(0, total, LOAD_BATCH):
+            res = self.collection.get(limit=LOAD_BATCH, offset=offset, include=["embeddings"])
+            vectors.update(zip(res["ids"], res["embeddings"]))
+        return ExactIndex(list(vectors), np.asarray(list(vectors.values()), dtype=np.float32))
 
     def upsert(self, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None:
-        for i in range(0, len(chunks), BATCH):
-            part = chunks[i : i + BATCH]
-            self.collection.upsert(
-                ids=[c.id for c in part],
-                embeddings=[list(v) for v in vectors[i : i + BATCH]],
-                documents=[c.text for c in part],
-                metadatas=[to_metadata(c) for c in part],
-            )
+        with self._exact_lock:
+            for i in range(0, len(chunks), BATCH):
+                part = chunks[i : i + BATCH]
+                self.collection.upsert(
+                    ids=[c.id for c in part],
+                    embeddings=[list(v) for v in vectors[i : i + BATCH]],
+                    documents=[c.text for c in part],
+                    metadatas=[to_metadata(c) for c in part],
+                )
+                if isinstance(self._exact, ExactIndex):
+                    self._exact = self._exact.upserted([c.id for c in part], vectors[i : i + BATCH])
+            if isinstance(self._exact, ExactIndex) and len(self._exact) > EXACT_UP_TO:
+                self._exact = HNSW  # as if opened with this many passages
 
     def delete(self, ids: Iterable[str]) -> None:
         ids = list(ids)
-        for i in range(0, len(ids), BATCH):
-            self.collection.delete(ids=ids[i : i + BATCH])
+        with self._exact_lock:
+            for i in range(0, len(ids), BATCH):
+                self.collection.delete(ids=ids[i : i + BATCH])
+                if isinstance(self._exact, ExactIndex):
+                    self._exact = self._exact.without(ids[i : i + BATCH])
 
     def query(self, vector: Sequence[float], k: int, filters: Filters | None = None) -> list[Hit]:
-        if k <= 0 or self.count() == 0:
+        if k <= 0:
+            return []
+        exact = self.exact_index()
+        if exact is not None:
+            return self._exact_query(exact, vector, k, filters)
+        if self.count() == 0:
             return []
         res = self.collection.query(
             query_embeddings=[list(vector)],
@@ -135,6 +190,16 @@ class ChromaStore:
             Hit(chunk=from_metadata(i, doc or "", dict(meta)), score=1.0 - float(dist), rank=rank)
             for rank, (i, doc, meta, dist) in enumerate(live, start=1)
         ]
+
+    def _exact_query(self, exact: ExactIndex, vector: Sequence[float], k: int, filters: Filters | None) -> list[Hit]:
+        where = where_clause(filters)
+        # The filter is Chroma's own `where`, as on the HNSW path: the same passages pass, by construction.
+        allowed = None if where is None else set(self.collection.get(where=where, include=[])["ids"])
+        best = exact.search(vector, k, allowed)
+        # A chunk deleted by another process since the index was loaded has no text any more: no hit.
+        found = {c.id: c for c in self.get([cid for cid, _ in best])}
+        live = [(found[cid], score) for cid, score in best if cid in found]
+        return [Hit(chunk=c, score=score, rank=rank) for rank, (c, score) in enumerate(live, start=1)]
 
     def ids(self, root: str | None = None) -> set[str]:
         res = self.collection.get(where={"root": root} if root else None, include=[])
