@@ -1,10 +1,12 @@
 """The extractive answer: whole blocks (paragraph, list with all its items) of the best units, each introduced
 by where it comes from, so that no sentence can be read as speaking of another subject.
 
-One block alone when it answers well (it covers the question's words and gives the kind of answer asked
-for: a number, a list, a date, a who); else at most `MAX_QUOTES` blocks, one per unit and per subject.
+One unit alone when a block of it answers well (it covers the question's words and gives the kind of answer
+asked for: a number, a list, a date, a who); else at most `MAX_QUOTES` units, never one on a sibling subject
+the question did not name. Of each unit, up to `UNIT_BLOCKS` blocks, in the unit's order under one label.
 Questions, headings and bibliographies are never quoted; a question the corpus only restates (the 2017
-national day) is said to have been raised, not given as its own answer.
+national day) is said to have been raised, not given as its own answer. The names of the question that no
+quoted unit mentions (« Lille ») are returned, for the refusal or the note that says so.
 """
 
 from __future__ import annotations
@@ -258,13 +260,13 @@ def compose(query: Query, hits: Sequence[Hit], keyword: KeywordIndex | None = No
             continue
         prior = 1.0 / (1.0 + RANK_DECAY * rank)
         context = covered(wanted, tokenize(unit.context), query.synonyms)
+        title = heading(unit.hit.chunk)
+        # A section headed by the sibling the question did not name (« Conseils de quartier » for a question on
+        # the conseil citoyen) speaks of it, whatever else its text mentions.
+        aside = bool(named and title and off_subject(title, named, others))
         # A heading made of the question's words ("Critères", "Composition") says what the unit is about; not
         # the document's own title over its introduction (« Les conseils citoyens » for « qui siège dans un
         # conseil citoyen ? » put the fiche's general opening before its « Composition »).
-        title = heading(unit.hit.chunk)
-        # a section headed by the sibling the question did not name (« Conseils de quartier » for a question on
-        # the conseil citoyen) speaks of it, whatever else its text mentions
-        aside = bool(named and title and off_subject(title, named, others))
         head = set(tokenize(title if title and title != unit.hit.chunk.title else ""))
         prior *= 1.0 + HEADING_BONUS * len(covered(head, list(query.tokens), query.synonyms)) / len(head) if head else 1.0
         for position, block in enumerate(_with_antecedents(blocks(unit.text))):
