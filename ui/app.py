@@ -41,8 +41,8 @@ def build_app(assistant: Assistant, settings: Settings, examples: Sequence[str] 
     feedbacks = RateLimit(20)  # per client and minute: a person gives a few, a script thousands
 
     def respond(question: str, turns: list[Turn], kind: str, year_from: float | None, year_to: float | None,
-                folder: str) -> Iterator[tuple[Any, ...]]:
-        filters = filters_from(kind, year_from, year_to, folder)
+                folder: str, speaker: str) -> Iterator[tuple[Any, ...]]:
+        filters = filters_from(kind, year_from, year_to, folder, speaker)
         final: list[Turn] = turns
         for conversation, sources, final in chat.respond(question, turns, filters):
             yield conversation, sources, gr.skip(), "", gr.skip(), gr.skip(), gr.skip(), *(gr.skip(),) * 3
@@ -70,7 +70,9 @@ def build_app(assistant: Assistant, settings: Settings, examples: Sequence[str] 
     def refresh() -> tuple[Any, ...]:
         facets = chat.facets()
         return (chat.intro(), gr.update(choices=_choices(facets.kinds, "Tous les types")),
-                gr.update(choices=_choices(facets.folders, "Tous les dossiers")))
+                gr.update(choices=_choices(facets.folders, "Tous les dossiers")),
+                gr.update(choices=_choices(facets.speakers, "Tous les intervenants"),
+                          visible=bool(facets.speakers)))
 
     def unlock(password: str, request: gr.Request) -> tuple[Any, ...]:
         refused = guard.check(settings, password, client_of(request))
@@ -139,12 +141,16 @@ def build_app(assistant: Assistant, settings: Settings, examples: Sequence[str] 
                     gr.Markdown("**Exemples** — cliquez pour poser la question :", elem_classes="cf-label")
                     with gr.Row(elem_classes="cf-examples"):
                         buttons = [gr.Button(q, size="sm", elem_classes="cf-example") for q in examples]
-                    with gr.Accordion("Filtrer les documents (type, années, dossier)", open=False):
+                    with gr.Accordion("Filtrer les documents (type, années, dossier, intervenant)", open=False):
                         with gr.Row():
                             kind = gr.Dropdown(_choices(facets.kinds, "Tous les types"), value=ALL,
                                                label="Type de document", elem_id="cf-kind")
                             folder = gr.Dropdown(_choices(facets.folders, "Tous les dossiers"), value=ALL,
                                                  label="Dossier", elem_id="cf-folder")
+                            # proceedings: what one speaker said (« ce que le CGET disait des conseils citoyens »)
+                            speaker = gr.Dropdown(_choices(facets.speakers, "Tous les intervenants"), value=ALL,
+                                                  label="Intervenant (actes)", elem_id="cf-speaker",
+                                                  visible=bool(facets.speakers))
                         with gr.Row():
                             year_from = gr.Number(None, label="Depuis l'année", precision=0, elem_id="cf-from")
                             year_to = gr.Number(None, label="Jusqu'à l'année", precision=0, elem_id="cf-to")
@@ -205,13 +211,13 @@ def build_app(assistant: Assistant, settings: Settings, examples: Sequence[str] 
                             work, [password, given], [report], api_visibility="private", concurrency_limit=1,
                             concurrency_id="ingest").then(
                             status, [password], [state, uploaded], api_visibility="private", queue=False).then(
-                            refresh, None, [intro, kind, folder], api_visibility="private", show_progress="hidden")
+                            refresh, None, [intro, kind, folder, speaker], api_visibility="private", show_progress="hidden")
             with gr.Tab("Aide", id="aide"):
                 gr.Markdown(HELP)
 
         ask_outputs = [conversation, sources, turns, question, selector, markdown, download, rich, rich_download,
                        feedback_box]
-        filters = [kind, year_from, year_to, folder]
+        filters = [kind, year_from, year_to, folder, speaker]
         for trigger in (send.click, question.submit):
             trigger(respond, [question, turns, *filters], ask_outputs, api_visibility="private",
                     show_progress="minimal")
@@ -226,7 +232,7 @@ def build_app(assistant: Assistant, settings: Settings, examples: Sequence[str] 
                          api_visibility="private")
         selector.input(lambda t, i: (*chat.export(t, i), *chat.export_rich(t, i)), [turns, selector],
                        [markdown, download, rich, rich_download], api_visibility="private")
-        demo.load(refresh, None, [intro, kind, folder], api_visibility="private", show_progress="hidden")
+        demo.load(refresh, None, [intro, kind, folder, speaker], api_visibility="private", show_progress="hidden")
         gr.api(_api(chat.api_ask), api_name="ask")
         gr.api(_api(feedback_api), api_name="feedback")
     demo.carrefour_guard = guard  # type: ignore[attr-defined]  # read by `launch` for the upload route

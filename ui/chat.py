@@ -19,7 +19,7 @@ from assistant.answer import Answer
 from assistant.errors import EMPTY_INDEX, CarrefourError
 from assistant.service import Assistant, answer_json
 from assistant.settings import Settings
-from assistant.types import Chunk, Filters, chunk_folder, chunk_year
+from assistant.types import Chunk, Filters, chunk_folder, chunk_speaker, chunk_year
 from ui import render
 from ui.feedback import RATINGS, FeedbackStore
 from ui.files import DocumentFiles
@@ -53,6 +53,7 @@ class Facets:
     years: tuple[int, int] | None
     # per kind: documents, oldest and newest « état du droit » (valid_as_of) of its passages, when they have one
     validity: tuple[tuple[str, int, str | None, str | None], ...] = ()
+    speakers: tuple[tuple[str, int], ...] = ()  # who speaks in the proceedings, and in how many passages
 
 
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()<>#+!|~:/])")  # ":" and "/" too: no bare URL is linked
@@ -94,12 +95,13 @@ def kind_line(kind: str, passages: int, validity: Sequence[tuple[str, int, str |
     return f"- {name} : {count}{passages} passage{'s' if passages != 1 else ''}{state}{hint} ;"
 
 
-def filters_from(kind: str | None, year_from: float | None, year_to: float | None, folder: str | None) -> Filters:
+def filters_from(kind: str | None, year_from: float | None, year_to: float | None, folder: str | None,
+                 speaker: str | None = None) -> Filters:
     low = int(year_from) if year_from not in (None, "") else None  # type: ignore[arg-type]
     high = int(year_to) if year_to not in (None, "") else None  # type: ignore[arg-type]
     if low is not None and high is not None and low > high:
         low, high = high, low
-    return Filters(kind=kind or None, year_from=low, year_to=high, folder=folder or None)
+    return Filters(kind=kind or None, year_from=low, year_to=high, folder=folder or None, speaker=speaker or None)
 
 
 def versions(assistant: Assistant) -> dict[str, str]:
@@ -138,6 +140,7 @@ class Chat:
                 return self._facets
         kinds: Counter[str] = Counter()
         folders: Counter[str] = Counter()
+        speakers: Counter[str] = Counter()
         years: set[int] = set()
         documents: dict[str, set[tuple[str, str, str | None]]] = {}
         valid: dict[str, list[str]] = {}
@@ -148,6 +151,8 @@ class Chat:
                 if c.valid_as_of:
                     valid.setdefault(c.kind, []).append(c.valid_as_of)
             folders[chunk_folder(c)] += 1
+            if speaker := chunk_speaker(c):
+                speakers[speaker] += 1
             if (year := chunk_year(c)) is not None:
                 years.add(year)
         from ui.admin import corpus_status
@@ -155,7 +160,8 @@ class Chat:
         validity = tuple((k, len(documents[k]), min(valid[k]) if k in valid else None,
                           max(valid[k]) if k in valid else None) for k in sorted(documents))
         facets = Facets(corpus_status(self.assistant)["documents"], count, tuple(sorted(kinds.items())),
-                        tuple(sorted(folders.items())), (min(years), max(years)) if years else None, validity)
+                        tuple(sorted(folders.items())), (min(years), max(years)) if years else None, validity,
+                        tuple(sorted(speakers.items())))
         with self._lock:
             self._facets = facets
         return facets
@@ -268,13 +274,14 @@ class Chat:
         return f'<div class="cf-rich">{body}</div>', str(path)
 
     def api_ask(self, question: str, kind: str = "", year_from: float | None = None, year_to: float | None = None,
-                folder: str = "", history: list[str] | None = None) -> dict[str, Any]:
+                folder: str = "", history: list[str] | None = None, speaker: str = "") -> dict[str, Any]:
         """The `ask` API: one question (with optional filters and previous questions) → the answer as JSON
         (`assistant.service.answer_json`) plus its Markdown export."""
         question = " ".join((question or "").split())[:MAX_QUESTION]
         if not question:
             raise CarrefourError("Question vide : écrivez une question.")
-        answer = self.assistant.ask(question, self.settings.chat_mode, filters_from(kind, year_from, year_to, folder),
+        filters = filters_from(kind, year_from, year_to, folder, speaker)
+        answer = self.assistant.ask(question, self.settings.chat_mode, filters,
                                     [h for h in (history or []) if isinstance(h, str)])
         return {**answer_json(answer), "markdown": render.answer_markdown(answer)}
 

@@ -26,7 +26,22 @@ def _load_anyio() -> None:
             getattr(anyio, name)
 
 
+def _no_ipython_lookups() -> None:
+    """Gradio tries `import IPython` each time it builds a page (utils.colab_check). Where IPython is absent,
+    each try takes Python 3.11's import lock; the garbage collector can run in it the `__del__` of an event
+    loop Gradio leaked (see GRADIO_LOOPS), which imports too, and the lock breaks (« KeyError » in
+    importlib._bootstrap): 3 runs in 3 once the page had one more component. Marked absent once, here, the
+    import fails at once without the lock, as the real one would."""
+    import importlib.util
+    import sys
+
+    if importlib.util.find_spec("IPython") is None:
+        for name in ("IPython", "IPython.core.getipython"):  # the lock is taken on the full name first
+            sys.modules[name] = None  # type: ignore[assignment]
+
+
 _load_anyio()
+_no_ipython_lookups()
 PASSWORD = "mot-de-passe-de-test"
 # Gradio makes a new asyncio loop each time it builds a lock outside a running loop (gradio/utils.py
 # safe_get_lock) and never closes them: the garbage collector then reports them.

@@ -124,3 +124,22 @@ def test_api_ask_returns_the_answer_json(ui_assistant: Assistant, ui_settings: S
         assert "Question vide" in str(exc)
     else:
         raise AssertionError("an empty question must be refused")
+
+
+def test_the_speakers_of_proceedings_are_a_filter(tmp_path: Path) -> None:
+    import shutil
+
+    from ingest.pipeline import Ingestor
+
+    corpus = tmp_path / "corpus" / "actes"
+    corpus.mkdir(parents=True)
+    shutil.copy(Path(__file__).parents[1] / "ingest" / "data" / "table-ronde.txt", corpus / "table-ronde.txt")
+    settings = Settings(data_dir=tmp_path / "data", embedder="hash", corpus_dir=corpus.parent)
+    assistant = Assistant(settings)
+    assert not Ingestor(settings, assistant.embedder, assistant.store, quiet=True).run([corpus.parent]).failed
+    chat = Chat(assistant, settings)
+    speakers = dict(chat.facets().speakers)
+    assert {"Sébastien Jallet", "Loïc Cauret", "Denis Vallance"} <= set(speakers) and speakers["Loïc Cauret"] >= 2
+    answer = chat.api_ask("conseils citoyens et intercommunalités", speaker="Loïc Cauret")
+    assert answer["citations"] and {c["speaker"] for c in answer["citations"]} == {"Loïc Cauret"}
+    assert filters_from("", None, None, "", "Loïc Cauret") == Filters(speaker="Loïc Cauret")
