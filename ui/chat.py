@@ -97,8 +97,10 @@ def kind_line(kind: str, passages: int, validity: Sequence[tuple[str, int, str |
 
 def filters_from(kind: str | None, year_from: float | None, year_to: float | None, folder: str | None,
                  speaker: str | None = None) -> Filters:
-    low = int(year_from) if year_from not in (None, "") else None  # type: ignore[arg-type]
-    high = int(year_to) if year_to not in (None, "") else None  # type: ignore[arg-type]
+    # Gradio's empty number boxes send 0 once the filters are opened: no year is 0, so 0 is no bound
+    # (it filtered every passage out, « le corpus ne contient aucun passage proche »).
+    low = int(year_from) if year_from not in (None, "", 0) else None  # type: ignore[arg-type]
+    high = int(year_to) if year_to not in (None, "", 0) else None  # type: ignore[arg-type]
     if low is not None and high is not None and low > high:
         low, high = high, low
     return Filters(kind=kind or None, year_from=low, year_to=high, folder=folder or None, speaker=speaker or None)

@@ -213,3 +213,17 @@ def test_narrow_screen_folded_feedback_and_rich_export(page, tmp_path: Path) -> 
     page.get_by_text("Exporter la réponse").click()
     expect(page.locator("#cf-rich sup").first).to_have_text("[1]")
     expect(page.locator("#cf-rich-download")).to_be_visible()
+
+
+def test_opening_the_filters_without_setting_one_changes_nothing(page) -> None:  # type: ignore[no-untyped-def]
+    """The empty year boxes send 0 once the filters are opened: that filtered every passage out."""
+    from playwright.sync_api import expect
+
+    page.get_by_text("Filtrer les documents").click()
+    expect(page.locator("#cf-from")).to_be_visible()
+    page.locator("#cf-question textarea").fill(EXAMPLES[0])
+    page.locator("#cf-send").click()
+    conversation = page.locator("#cf-conversation")
+    expect(conversation.locator("a.cf-cite", has_text="[1]").first).to_be_visible()
+    expect(conversation).to_contain_text("tirés au sort")
+    expect(conversation).not_to_contain_text("retirez les filtres")

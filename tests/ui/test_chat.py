@@ -44,6 +44,7 @@ def test_filters_reach_the_search(ui_assistant: Assistant, ui_settings: Settings
     assert turns[0].answer and {c.hit.chunk.kind for c in turns[0].answer.citations} == {"texte officiel"}
     assert filters_from("", 2020.0, 2010.0, "fiches") == Filters(None, 2010, 2020, "fiches")
     assert filters_from(None, None, None, None).empty
+    assert filters_from("", 0, 0, "", "").empty  # what the page sends once the filters are opened, nothing set
 
 
 def test_errors_become_a_short_french_message(ui_assistant: Assistant, ui_settings: Settings) -> None:
