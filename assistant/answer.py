@@ -113,8 +113,8 @@ def extractive(question: str, composition: Composition, today: dt.date
         notes.append(_question_line(composition.raised_in, cite(composition.raised_in)))
         lines.append(notes[-1])
     if composition.unnamed and composition.quotes:
-        names = " ni ".join(f"« {n} »" for n in composition.unnamed)
-        notes.append(f"Les passages cités ne mentionnent pas {names} : ils donnent la règle générale.")
+        notes.append(f"Les passages cités ne mentionnent pas {_names(composition.unnamed)} : ils donnent la règle "
+                     "générale.")
         lines.append(notes[-1])
     if composition.missing and composition.quotes:
         notes.append(f"Réponse partielle : les passages trouvés ne donnent pas {WHAT[composition.missing]} ; "
@@ -144,6 +144,10 @@ def extractive(question: str, composition: Composition, today: dt.date
     return "\n\n".join(lines), citations, sentences, tuple(notes)
 
 
+def _names(names: Sequence[str]) -> str:
+    return " ni ".join(f"« {n} »" for n in names)
+
+
 def leads(hits: Sequence[Hit], raised: Hit | None = None, unnamed: Sequence[str] = ()
           ) -> tuple[str, list[Citation], tuple[str, ...]]:
     """What to say instead of an answer: the closest passages, to read as leads; when the question only
@@ -158,8 +162,7 @@ def leads(hits: Sequence[Hit], raised: Hit | None = None, unnamed: Sequence[str]
         n = next(c.n for c in citations if c.hit.chunk.id == raised.chunk.id)
         notes = (_question_line(raised, n),)
     if unnamed:
-        names = " ni ".join(f"« {n} »" for n in unnamed)
-        notes += (f"Les passages les plus proches ne mentionnent pas {names}.",)
+        notes += (f"Les passages les plus proches ne mentionnent pas {_names(unnamed)}.",)
     if not citations:
         return NOT_FOUND + " Le corpus ne contient aucun passage proche.", [], ()
     listed = " ; ".join(f"[{c.n}] {quote_label(c.hit.chunk)}" for c in citations)

@@ -16,7 +16,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 
-from assistant.evidence import covered, has_amount, rarity
+from assistant.evidence import covered, has_amount, never_mentioned, rarity
 from assistant.keyword import KeywordIndex
 from assistant.query import Expect, Query
 from assistant.references import in_text
@@ -364,7 +364,7 @@ def elsewhere(query: Query, composition: Composition, keyword: KeywordIndex | No
         return False
     if query.expects in ("person", "number", "amount", "date") or keyword is None or not len(keyword):
         return True
-    return any(not any(keyword.doc_freq(t) for t in keyword.correct(tokenize(n))) for n in composition.unnamed)
+    return any(never_mentioned(n, keyword) for n in composition.unnamed)
 
 
 def follows(quote: Quote, before: Quote | None) -> bool:

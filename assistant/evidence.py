@@ -40,6 +40,12 @@ def rarity(words: Iterable[str], keyword: KeywordIndex | None) -> dict[str, floa
     return {t: math.log(1 + n / max(1, keyword.doc_freq(t))) for t in words}
 
 
+def never_mentioned(word: str, keyword: KeywordIndex) -> bool:
+    """No passage of the index holds `word` (« Sarcelles », « Minguettes »), its typos corrected first."""
+    tokens = keyword.correct(tokenize(word))
+    return bool(tokens) and not any(keyword.doc_freq(t) for t in tokens)
+
+
 def has_amount(text: str) -> bool:
     return bool(_AMOUNT.search(text))
 
@@ -61,9 +67,7 @@ def word_evidence(query: Query, texts: Sequence[str], dates: Sequence[str | None
     glossed = set().union(*(words for words, _ in query.synonyms))
     if keyword is not None and len(keyword):
         for word in query.salient:
-            tokens = keyword.correct(tokenize(word))
-            if (tokens and not any(keyword.doc_freq(t) for t in tokens) and not in_glossary(word)
-                    and not set(tokenize(word)) <= glossed):
+            if never_mentioned(word, keyword) and not in_glossary(word) and not set(tokenize(word)) <= glossed:
                 unknown += 1
     # A year asked about ("en 2024") that none of the texts mentions: they speak of another time.
     shown = " ".join([*texts, *(d or "" for d in dates)])

@@ -25,6 +25,13 @@ class ExactIndex:
         self.vectors = normalised(vectors) if len(self.ids) else np.zeros((0, 0), dtype=np.float32)
         self.rows = {cid: n for n, cid in enumerate(self.ids)}
 
+    @classmethod
+    def _of(cls, ids: list[str], vectors: np.ndarray, rows: dict[str, int]) -> ExactIndex:
+        """An index from rows already normalised and their positions (a write's result, without recomputing)."""
+        index = cls.__new__(cls)
+        index.ids, index.vectors, index.rows = ids, vectors, rows
+        return index
+
     def __len__(self) -> int:
         return len(self.ids)
 
@@ -62,11 +69,7 @@ class ExactIndex:
         added = [i for i in latest if i not in self.rows]
         if added:
             matrix = np.vstack([matrix, normalised(new[[latest[i] for i in added]])])
-        index = ExactIndex.__new__(ExactIndex)
-        index.ids = self.ids + added
-        index.vectors = matrix
-        index.rows = {**self.rows, **{i: len(self.ids) + n for n, i in enumerate(added)}}
-        return index
+        return ExactIndex._of(self.ids + added, matrix, {**self.rows, **{i: len(self.ids) + n for n, i in enumerate(added)}})
 
     def without(self, ids: Iterable[str]) -> ExactIndex:
         """A new index without these ids; unknown ids are ignored."""
@@ -75,8 +78,5 @@ class ExactIndex:
             return self
         keep = np.ones(len(self.ids), dtype=bool)
         keep[list(drop)] = False
-        index = ExactIndex.__new__(ExactIndex)
-        index.ids = [cid for cid, kept in zip(self.ids, keep) if kept]
-        index.vectors = self.vectors[keep]
-        index.rows = {cid: n for n, cid in enumerate(index.ids)}
-        return index
+        ids = [cid for cid, kept in zip(self.ids, keep) if kept]
+        return ExactIndex._of(ids, self.vectors[keep], {cid: n for n, cid in enumerate(ids)})
