@@ -111,15 +111,22 @@ _IMPERSONAL = re.compile(r"^il (y a|existe|appartient|incombe|convient|faut|impo
                          re.IGNORECASE)
 
 
-def orphan_start(answer: str) -> bool:
-    """A quoted paragraph or a sentence opening on a pronoun or a lower-case fragment."""
-    for piece in _quoted(answer):
+def orphan_start(answer: str, cited: Sequence[Chunk] = ()) -> bool:
+    """A quoted paragraph or a sentence opening on a pronoun or a lower-case fragment, unless the piece
+    quoted just before it is the text that precedes it in a cited passage (its antecedent is quoted)."""
+    pieces = _quoted(answer)
+    for i, piece in enumerate(pieces):
         first = piece.split("\n")[0].strip()
         if first.startswith(("(…)", "- ")) or _IMPERSONAL.match(first):
             continue
-        if _PRONOUN.match(first) or first[:1].islower():
+        if (_PRONOUN.match(first) or first[:1].islower()) and not (i and _follows(pieces[i - 1], first, cited)):
             return True
     return False
+
+
+def _follows(before: str, first: str, cited: Sequence[Chunk]) -> bool:
+    joined = f"{_norm(before)[-60:]} {_norm(first)[:60]}"
+    return any(joined in _norm(c.text) for c in cited)
 
 
 def duplicate(answer: str) -> bool:
@@ -185,7 +192,7 @@ def defects(question: str, answer: str, cited: Sequence[Chunk]) -> dict[str, boo
     return {
         "echo": echo(answer, cited),
         "cut_list": cut_list(answer, cited),
-        "orphan_start": orphan_start(answer),
+        "orphan_start": orphan_start(answer, cited),
         "duplicate": duplicate(answer),
         "bibliography": bibliography(answer, cited),
         "mixed_subject": mixed_subject(question, answer, cited),

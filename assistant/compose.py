@@ -48,6 +48,9 @@ TYPE_BONUS = 1.25  # weight of a block that gives the kind of answer asked for (
 RAISED = 0.5
 # Two blocks sharing this share of their words say the same thing: quoted once, both sources cited.
 NEAR_DUPLICATE = 0.7
+# An article of an official text this short is quoted whole: its alinéas lean on each other (the rule, then
+# its exception or its procedure).
+WHOLE_ARTICLE = 200
 
 # A quantity, not any digit: the texts are full of dates, article and decree numbers (« décret n° 2014-767 du
 # 3 juillet 2014 ») that answer no « combien ». Not « un », « une »: articles first.
@@ -317,6 +320,18 @@ def compose(query: Query, hits: Sequence[Hit], keyword: KeywordIndex | None = No
         chosen.append((rank, position, Quote(quote_label(unit.hit.chunk), block, (unit.hit,), round(score, 4),
                                              summarised, unit.text, unit.context)))
         words += size
+    for rank in dict.fromkeys(c[0] for c in chosen):  # a short article: its other alinéas too
+        unit = units[rank]
+        taken = {c[1] for c in chosen if c[0] == rank}
+        rest = [s for s in scored if s[2] == rank and s[3] not in taken]
+        more = sum(s[4].words for s in rest)
+        whole = more + sum(s[4].words for s in scored if s[2] == rank and s[3] in taken)
+        if unit.hit.chunk.kind != "texte officiel" or not rest or whole > WHOLE_ARTICLE or words + more > MAX_WORDS:
+            continue
+        for score, _cov, _rank, position, block, _unit in rest:
+            chosen.append((rank, position, Quote(quote_label(unit.hit.chunk), block, (unit.hit,), round(score, 4),
+                                                 False, unit.text, unit.context)))
+            words += block.words
     # Units by relevance, the blocks of one unit in its own order (a list, then the paragraph after it).
     first: dict[int, int] = {}
     for rank, _position, _quote in chosen:

@@ -150,6 +150,12 @@ def blocks(text: str) -> list[Block]:
         while j < len(elements) and elements[j][0] == "item":
             items.append(elements[j][1])
             j += 1
+            # « 1° Pour les unités urbaines… : » then its formula on a line of its own, or a sentence that goes
+            # on in lower case after the items (« pour son application, S est… »): parts of the item
+            while j < len(elements) and elements[j][0] == "text" and (
+                    items[-1].rstrip().endswith(":") or elements[j][1][:1].islower()):
+                items[-1] = f"{items[-1]} {elements[j][1]}"
+                j += 1
         if items:
             lines = ([intro] if intro else []) + [f"- {item}" for item in items]
             out.append(Block("list", "\n".join(lines), intro, tuple(items)))

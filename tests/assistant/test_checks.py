@@ -46,6 +46,19 @@ def test_orphan_start() -> None:
     assert orphan_start("Code [1] :\n« Il est financé par l'État. »")
 
 
+def test_a_pronoun_whose_antecedent_is_quoted_just_before_it_is_not_an_orphan() -> None:
+    article = chunk("Le contrat d'adulte-relais améliore les relations entre habitants et services publics.\n\n"
+                    "Il donne lieu à une convention entre l'État et l'employeur.", "Article L5134-100")
+    answer = ("Code — Article L5134-100 [1] :\n« Le contrat d'adulte-relais améliore les relations entre habitants "
+              "et services publics. »\n\n« Il donne lieu à une convention entre l'État et l'employeur. »")
+    assert not orphan_start(answer, [article])
+    assert orphan_start(answer.split("\n\n")[0].split(":")[0] + ":\n« Il donne lieu à une convention. »", [article])
+    # the same two pieces, but not next to each other in the text cited: the antecedent is not the one quoted
+    other = chunk("Le contrat d'adulte-relais améliore les relations entre habitants et services publics.\n\n"
+                  "Le préfet signe.\n\nIl donne lieu à une convention entre l'État et l'employeur.", "Article")
+    assert orphan_start(answer, [other])
+
+
 def test_duplicate() -> None:
     sentence = "Le conseil citoyen est composé d'habitants tirés au sort."
     assert duplicate(f"{sentence} [1] {sentence} [2]")

@@ -268,3 +268,22 @@ def test_a_law_named_by_its_nickname_is_mentioned_by_a_quote_of_that_law() -> No
     assert composition.quotes and composition.unnamed == ()
     other = chunk(law.text, None, 2, title="Article 1", kind="texte officiel", source="loi-2003-710/article-1.md")
     assert compose(analyse("c'est quoi la politique de la ville selon la loi Lamy ?"), hits(other)).unnamed == ("Lamy",)
+
+
+def test_a_short_article_of_an_official_text_is_quoted_whole() -> None:
+    article = ("Dans les quartiers prioritaires, lorsque l'état de dégradation d'un ensemble commercial compromet la "
+               "rénovation urbaine, le maire peut mettre en demeure les propriétaires de le réhabiliter.\n\n"
+               "Si les propriétaires ne donnent pas suite, l'expropriation des locaux peut être engagée.\n\n"
+               "Un décret en Conseil d'État précise les modalités d'application.")
+    law = chunk(article, None, 1, title="Article L300-7", kind="texte officiel", source="cu.jsonl")
+    question = "ensemble commercial dégradé dans un quartier prioritaire : que peut faire le maire ?"
+    composition, _ = answer(question, hits(law))
+    assert [q.block.text for q in composition.quotes] == article.split("\n\n")
+    # a section of a fiche is quoted by its blocks that answer, not whole
+    fiche = chunk(article, "Commerces", 2)
+    composition, _ = answer(question, hits(fiche))
+    assert len(composition.quotes) < 3
+    # nor an article too long to be read whole
+    long = Chunk(**{**law.__dict__, "text": article + "\n\n" + " ".join(["Une disposition transitoire."] * 60)})
+    composition, _ = answer(question, hits(long))
+    assert len(composition.quotes) < 3

@@ -40,6 +40,19 @@ def test_a_list_keeps_its_introduction_and_all_its_items_across_blank_lines() ->
                                       "- des représentants d'associations."]
 
 
+def test_an_item_keeps_what_it_announces_and_the_sentence_that_goes_on_after_it() -> None:
+    decree = ("Le seuil est défini selon la formule suivante :\n\n1° Pour les unités urbaines de moins de 5 millions "
+              "d'habitants :\n\nS = 0,6 × (0,7 × RMUC-nat + 0,3 × RMUC-UU) ;\n\n2° Pour les autres :\n\n"
+              "S = 0,6 × (0,3 × RMUC-nat + 0,7 × RMUC-UU),\n\npour son application, S est le seuil.\n\n"
+              "Le préfet arrête la liste.")
+    first, last = blocks(decree)
+    assert first.items == (("1° Pour les unités urbaines de moins de 5 millions d'habitants : S = 0,6 × (0,7 × "
+                           "RMUC-nat + 0,3 × RMUC-UU) ;"),
+                           ("2° Pour les autres : S = 0,6 × (0,3 × RMUC-nat + 0,7 × RMUC-UU), pour son application, "
+                           "S est le seuil."))
+    assert (last.kind, last.text) == ("paragraph", "Le préfet arrête la liste.")
+
+
 def test_headings_and_questions_are_blocks_of_their_own_kind() -> None:
     text = ("Deuxième série de questions\n\nVers une nouvelle politique contractuelle ?\n\n"
             "Le CGET est né d'une mutation.\n\nIl est ainsi rédigé :\n\n« Art. 1. – Le texte. »")
