@@ -60,6 +60,8 @@ _NUMBER = re.compile(r"\b(au moins|plus de|moins de|jusqu'à|entre|de|à) \d|\d\
                      r"élus|délégués|conseillers|signatures|groupes|compétences|vice-présidents|agents|postes)\b|"
                      r"\b(deux|trois|quatre|cinq|six|sept|huit|neuf|dix|douze|quinze|vingt|trente|quarante|cinquante|"
                      r"cent|mille|moitié|tiers|quart|dixième|vingtième)\b", re.IGNORECASE)
+_QUANTITY = re.compile(r"\d[\d \u00a0\u202f.,]*\d|\d|\b(deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|"
+                       r"quinze|vingt|trente|quarante|cinquante|cent|mille|moitié|tiers|quart|\w+ièmes?)\b", re.IGNORECASE)
 _DATE = re.compile(r"\b(1[89]|20)\d\d\b|\b(janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|"
                    r"novembre|décembre)\b", re.IGNORECASE)
 _WHO = re.compile(r"\b(préfet|maire|président|conseil|commission|agence|ministre|[ÉE]tat|établissement|"
@@ -134,9 +136,12 @@ def quote_label(chunk: Chunk) -> str:
     return f"{text}, p. {chunk.page}" if chunk.page else text
 
 
-def satisfies(block: Block, expects: Expect | None) -> bool:
-    """Does the block give the kind of answer the question asks for?"""
+def satisfies(block: Block, expects: Expect | None, counted: str | None = None) -> bool:
+    """Does the block give the kind of answer the question asks for? A number of what the question counts,
+    when it says (« combien d'habitants » : « 1 000 habitants », not « deux éléments »)."""
     text = block.text
+    if expects == "number" and counted:
+        return any(_counts(text[m.end():], counted) for m in _QUANTITY.finditer(text))
     if expects == "number":
         return bool(_NUMBER.search(text))
     if expects == "amount":
@@ -148,6 +153,12 @@ def satisfies(block: Block, expects: Expect | None) -> bool:
     if expects == "list":
         return block.kind == "list" or bool(_ENUMERATION.search(text))
     return True
+
+
+def _counts(after: str, counted: str) -> bool:
+    """A number is followed, within three words, by what the question counts."""
+    return any(t == counted or (len(t) >= 5 and len(counted) >= 5 and t[:5] == counted[:5])
+               for t in tokenize(" ".join(after.split()[:3])))
 
 
 # « (pas une agglo) », « hors métropole »: a subject named to be set aside.
@@ -177,9 +188,9 @@ def off_subject(text: str, named: Collection[tuple[str, ...]], others: Collectio
     return any(contains(tokens, p) for p in others) and not any(contains(tokens, p) for p in named)
 
 
-def _trim(block: Block, score_text: Callable[[str], float], expects: Expect | None = None) -> Block:
-    """A long paragraph cut to the run of sentences that covers most of the question (and gives the kind of
-    answer asked for), within MAX_PARAGRAPH_WORDS; a run never opens on a sentence that leans on the one
+def _trim(block: Block, score_text: Callable[[str], float]) -> Block:
+    """A long paragraph cut to the run of sentences that scores best (`score_text`: covers most of the
+    question and gives the kind of answer asked for), within MAX_PARAGRAPH_WORDS; a run never opens on a sentence that leans on the one
     before it. The cuts are marked « (…) »."""
     said = sentences(block.text)
     if len(said) < 2:
@@ -192,8 +203,7 @@ def _trim(block: Block, score_text: Callable[[str], float], expects: Expect | No
         while end < len(said) and len(" ".join(said[start : end + 1]).split()) <= MAX_PARAGRAPH_WORDS:
             end += 1
         text = " ".join(said[start:end])
-        score = score_text(text) * (TYPE_BONUS if expects in WHAT and satisfies(Block("paragraph", text), expects)
-                                    else 1.0)
+        score = score_text(text)
         if best is None or score > best[0] + 1e-9:
             best = (score, start, end)
     assert best is not None
@@ -255,6 +265,12 @@ def compose(query: Query, hits: Sequence[Hit], keyword: KeywordIndex | None = No
         found = covered(wanted, tokenize(text), query.synonyms)
         return sum(weight[t] * (1.0 if t in found else 0.5 if t in context else 0.0) for t in wanted) / total
 
+    def gives(block: Block) -> bool:
+        return satisfies(block, query.expects, query.counted)
+
+    def bonus(block: Block) -> float:
+        return TYPE_BONUS if query.expects in WHAT and gives(block) else 1.0
+
     units = _read_units(hits, unit_chunks)
     scored: list[tuple[float, float, int, int, Block, _Unit]] = []
     raised: tuple[float, Hit] | None = None
@@ -283,17 +299,16 @@ def compose(query: Query, hits: Sequence[Hit], keyword: KeywordIndex | None = No
             if len(block.text) < 25 or (named and (off_subject(block.text, named, others) or aside)):
                 continue
             # scored as it will be read: a long paragraph by the run of sentences that would be quoted
-            block = _fit(block, partial(coverage, context=context), query.expects)
+            block = _fit(block, partial(_typed, coverage=partial(coverage, context=context), bonus=bonus))
             cov = coverage(block.text, context)
-            bonus = TYPE_BONUS if query.expects in WHAT and satisfies(block, query.expects) else 1.0
-            scored.append((cov * bonus * prior, cov, rank, position, block, unit))
+            scored.append((cov * bonus(block) * prior, cov, rank, position, block, unit))
     scored.sort(key=lambda s: -s[0])
     # The question stands in a document of questions when one of them covers it about as well as any answer.
     raised_in = raised[1] if raised and raised[0] >= RAISED and (not scored or raised[0] >= 0.8 * scored[0][1]) else None
     if not scored:
         return Composition(raised_in=raised_in)
     best, best_cov = scored[0][0], scored[0][1]
-    alone = best_cov >= STRONG and satisfies(scored[0][4], query.expects)
+    alone = best_cov >= STRONG and gives(scored[0][4])
     chosen: list[tuple[int, int, Quote]] = []  # (rank, position, quote)
     words = 0
     merged: set[int] = set()  # units whose text stands in another unit's quote
@@ -340,7 +355,7 @@ def compose(query: Query, hits: Sequence[Hit], keyword: KeywordIndex | None = No
     quotes = [c[2] for c in chosen]
     given = [q.block for q in quotes]
     missing = None
-    if query.expects in WHAT and not any(satisfies(b, query.expects) for b in given):
+    if query.expects in WHAT and not any(gives(b) for b in given):
         missing = query.expects
     said = [tokenize(f"{q.context}\n{q.unit}") for q in quotes]
     unnamed = tuple(n for n in query.names
@@ -349,9 +364,13 @@ def compose(query: Query, hits: Sequence[Hit], keyword: KeywordIndex | None = No
     return Composition(tuple(quotes), raised_in, missing, round(best_cov, 4), unnamed)
 
 
-def _fit(block: Block, score_text: Callable[[str], float], expects: Expect | None = None) -> Block:
+def _typed(text: str, coverage: Callable[[str], float], bonus: Callable[[Block], float]) -> float:
+    return coverage(text) * bonus(Block("paragraph", text))
+
+
+def _fit(block: Block, score_text: Callable[[str], float]) -> Block:
     if block.kind == "paragraph" and block.words > MAX_PARAGRAPH_WORDS:
-        return _trim(block, score_text, expects)
+        return _trim(block, score_text)
     return block
 
 

@@ -79,6 +79,7 @@ class Query:
     asks_now: bool
     asks_amount: bool
     references: tuple[Reference, ...] = ()  # articles and texts named (« L. 5214-16 », « loi Lamy »)
+    counted: str | None = None  # what a number asked for counts: « combien d'habitants » → "habit"
 
     def __str__(self) -> str:
         return self.standalone
@@ -114,6 +115,20 @@ def names(question: str) -> list[str]:
     return out
 
 
+# « combien faut-il d'habitants », « le nombre de membres », « combien de compétences »
+_COUNTED = re.compile(r"\b(combien|nombre|minimum|maximum)\s+((?!de\b|d')\S+\s+){0,2}(de|d')\s*([\w-]+)",
+                      re.IGNORECASE)
+
+
+def counted(question: str) -> str | None:
+    """The stem of what a number asked for counts, if the question says it."""
+    for m in _COUNTED.finditer(question):
+        stems = tokenize(m.group(4))
+        if stems and stems[0] not in ASKING:
+            return stems[0]
+    return None
+
+
 def expected(question: str) -> Expect | None:
     return next((kind for kind, pattern in _EXPECT if pattern.search(question)), None)
 
@@ -145,4 +160,5 @@ def analyse(question: str, history: Sequence[str] = (), keyword: KeywordIndex | 
         asks_now=bool(_NOW.search(standalone)),
         asks_amount=bool(_MONEY.search(standalone)),
         references=references(standalone),
+        counted=counted(question),
     )

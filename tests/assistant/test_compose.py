@@ -287,3 +287,20 @@ def test_a_short_article_of_an_official_text_is_quoted_whole() -> None:
     long = Chunk(**{**law.__dict__, "text": article + "\n\n" + " ".join(["Une disposition transitoire."] * 60)})
     composition, _ = answer(question, hits(long))
     assert len(composition.quotes) < 3
+
+
+def test_a_number_asked_for_is_a_number_of_what_the_question_counts() -> None:
+    from assistant.compose import satisfies
+    from assistant.units import Block
+
+    definition = Block("paragraph", "Les quartiers prioritaires se caractérisent par deux éléments : un nombre "
+                                    "minimal d'habitants et un critère de revenu.")
+    criteria = Block("paragraph", "Un quartier prioritaire compte au moins 1 000 habitants.")
+    petition = Block("paragraph", "Il faut un dixième des électeurs inscrits dans une commune.")
+    assert satisfies(definition, "number") and not satisfies(definition, "number", "habit")
+    assert satisfies(criteria, "number", "habit")
+    assert satisfies(petition, "number", analyse("électeurs").tokens[0])
+    found = hits(chunk(definition.text, "Définition", 1, title="Les QPV"),
+                 chunk(criteria.text, "Critères", 2, title="Les QPV"))
+    composition, _ = answer("Combien faut-il d'habitants au minimum pour être un QPV ?", found)
+    assert composition.quotes[0].block.text == criteria.text

@@ -61,3 +61,10 @@ def test_names_are_the_capitalised_words_that_do_not_open_a_sentence() -> None:
     assert names("Avec la loi NOTRe, un EPCI doit regrouper combien d'habitants ?") == []  # « notre » : a stop word
     assert names("le seuil pour une unité urbaine comme Paris ?") == []  # an example, not the place asked about
     assert names("les crédits du programme 147 en 2026, et l'article L5214-16 ?") == ["147", "L5214-16"]
+
+
+def test_what_a_number_asked_for_counts() -> None:
+    assert analyse("Combien faut-il d'habitants au minimum pour un QPV ?").counted == "habit"
+    assert analyse("le nombre de membres du conseil citoyen ?").counted == analyse("membres").tokens[0]
+    assert analyse("il dure combien de temps ?").counted is None  # a duration: any number of years will do
+    assert analyse("Qui signe le contrat de ville ?").counted is None
