@@ -21,7 +21,7 @@ from typing import Literal
 import Stemmer
 
 # Bump when the tokens produced for the same text change: an index built by another version is rebuilt.
-ANALYSIS_VERSION = 1
+ANALYSIS_VERSION = 2  # 2: « co-formation » also gives « coformation »
 
 FoldOrder = Literal["before", "after", "none"]
 
@@ -47,7 +47,11 @@ _APOSTROPHES = ("'", "’", "ʼ", "‘", "`", "´")
 # separated by a space ("1 500": NBSP and narrow NBSP are spaces after NFKC), and article numbers written with a
 # dot or a space ("L. 5214-16", "R.2122-1", "L.O. 141"); `Analyzer._analyse` then normalises each raw match.
 # Scanning left to right keeps "total. 2014" a word and a number: the "l" is consumed with "total".
-_TOKEN = re.compile(r"(?:l\.?o|[lrda])(?:\. ?| )\d+(?:-\d+)*|\d{1,3}(?: \d{3})+(?:,\d+)?|\w+(?:[-.,]\d+)*")
+# Prefixes written with or without a hyphen (« co-construction », « coconstruction »): both spellings match.
+_PREFIXES = ("co", "ré", "re", "pré", "inter", "intra", "auto", "anti", "multi", "pluri", "socio", "péri", "post",
+             "micro", "semi", "extra", "sur", "sous", "non")
+_COMPOUND = rf"\b(?:{'|'.join(_PREFIXES)})-[^\W\d_]+"
+_TOKEN = re.compile(_COMPOUND + r"|(?:l\.?o|[lrda])(?:\. ?| )\d+(?:-\d+)*|\d{1,3}(?: \d{3})+(?:,\d+)?|\w+(?:[-.,]\d+)*")
 _SPACED_ARTICLE = re.compile(r"(l\.?o|[lrda])(\. ?| )(\d+(?:-\d+)*)")
 _ARTICLE = re.compile(r"[^\W\d_]{1,2}\d+(?:-\d+)+")  # l5214-16, r2122-1, lo141-1
 _NUMBER = re.compile(r"\d+(?:-\d+)*|\d+[.,]\d+")
@@ -129,6 +133,8 @@ class Analyzer:
         parts = _PARTS.findall(raw)
         if len(parts) == 1 and parts[0] == raw:  # a1, f34355, covid19
             return (raw,)
+        if len(parts) == 2 and raw == "-".join(parts) and parts[0] in _PREFIXES:  # co-formation
+            return (*(token for part in parts for token in self._analyse(part)), *self._analyse("".join(parts)))
         return tuple(token for part in parts for token in self._analyse(part))  # covid-19, mot_clé
 
     def _word(self, word: str) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.query import analyse, expected, names
+from assistant.textfr import tokenize
 
 
 @pytest.mark.parametrize(("question", "kind"), [
@@ -68,3 +69,8 @@ def test_what_a_number_asked_for_counts() -> None:
     assert analyse("le nombre de membres du conseil citoyen ?").counted == analyse("membres").tokens[0]
     assert analyse("il dure combien de temps ?").counted is None  # a duration: any number of years will do
     assert analyse("Qui signe le contrat de ville ?").counted is None
+
+
+def test_asking_for_a_definition_is_not_a_word_to_find() -> None:
+    query = analyse("coformation politique de la ville définition ?")
+    assert "coform" in query.wanted and not query.wanted & set(tokenize("définition signifie"))

@@ -84,6 +84,15 @@ def test_prose_is_not_taken_for_an_article() -> None:
     assert tokenize("il a 2014-173") == ["2014-173", "2014"]
 
 
+def test_a_prefix_with_or_without_its_hyphen_gives_a_shared_token() -> None:
+    assert set(tokenize("coformation")) <= set(tokenize("la co-formation des habitants"))
+    assert set(tokenize("co-construction")) & set(tokenize("coconstruction"))
+    assert set(tokenize("sous-préfet")) & set(tokenize("sousprefet"))
+    # not any hyphenated word: « porte-parole » is not « porteparole », a range of years stays a range
+    assert "porteparol" not in tokenize("porte-parole")
+    assert tokenize("2015-2020") == ["2015-2020", "2015", "2020"]
+
+
 def test_numbers_are_kept() -> None:
     assert tokenize("loi n° 2014-173") == ["loi", "2014-173", "2014"]
     assert "2014-173" in tokenize("loi n°2014-173 du 21 février 2014")
