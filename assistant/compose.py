@@ -62,6 +62,7 @@ _NUMBER = re.compile(r"\b(au moins|plus de|moins de|jusqu'à|entre|de|à) \d|\d\
                      r"cent|mille|moitié|tiers|quart|dixième|vingtième)\b", re.IGNORECASE)
 _QUANTITY = re.compile(r"\d[\d \u00a0\u202f.,]*\d|\d|\b(deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|"
                        r"quinze|vingt|trente|quarante|cinquante|cent|mille|moitié|tiers|quart|\w+ièmes?)\b", re.IGNORECASE)
+_EUROS = re.compile(r"\d[\d \u00a0\u202f.,]*\s*(€|euros?\b|(millions?|milliards?) d'euros|M€|Md€)", re.IGNORECASE)
 _DATE = re.compile(r"\b(1[89]|20)\d\d\b|\b(janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|"
                    r"novembre|décembre)\b", re.IGNORECASE)
 _WHO = re.compile(r"\b(préfet|maire|président|conseil|commission|agence|ministre|[ÉE]tat|établissement|"
@@ -144,8 +145,8 @@ def satisfies(block: Block, expects: Expect | None, counted: str | None = None) 
         return any(_counts(text[m.end():], counted) for m in _QUANTITY.finditer(text))
     if expects == "number":
         return bool(_NUMBER.search(text))
-    if expects == "amount":
-        return has_amount(text)
+    if expects == "amount":  # « combien en euros » : a rate is no answer
+        return has_amount(text) and (counted != "euro" or bool(_EUROS.search(text)))
     if expects == "date":
         return bool(_DATE.search(text))
     if expects == "person":
@@ -287,7 +288,13 @@ def compose(query: Query, hits: Sequence[Hit], keyword: KeywordIndex | None = No
         # the document's own title over its introduction (« Les conseils citoyens » for « qui siège dans un
         # conseil citoyen ? » put the fiche's general opening before its « Composition »).
         head = set(tokenize(title if title and title != unit.hit.chunk.title else ""))
-        prior *= 1.0 + HEADING_BONUS * len(covered(head, list(query.tokens), query.synonyms)) / len(head) if head else 1.0
+        share = len(covered(head, list(query.tokens), query.synonyms)) / len(head) if head else 0.0
+        # A section or chapter headed by the subject the question names (« Communauté de communes » for « com
+        # com »; the CGCT's « CHAPITRE VI : Communauté d'agglomération ») is about it, whatever its last heading.
+        path = tokenize(" ".join((unit.hit.chunk.section or "").split(" > ")[1:]))
+        if len(named) == 1 and any(contains(path, p) for p in named):
+            share = 1.0
+        prior *= 1.0 + HEADING_BONUS * share
         for position, block in enumerate(_with_antecedents(blocks(unit.text))):
             if block.kind == "heading":
                 continue

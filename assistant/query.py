@@ -121,7 +121,9 @@ _COUNTED = re.compile(r"\b(combien|nombre|minimum|maximum)\s+((?!de\b|d')\S+\s+)
 
 
 def counted(question: str) -> str | None:
-    """The stem of what a number asked for counts, if the question says it."""
+    """The stem of what a number asked for counts, if the question says it; "euro" for an amount in euros."""
+    if re.search(r"\beuros?\b|€", question, re.IGNORECASE):
+        return "euro"
     for m in _COUNTED.finditer(question):
         stems = tokenize(m.group(4))
         if stems and stems[0] not in ASKING:

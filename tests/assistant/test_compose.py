@@ -304,3 +304,27 @@ def test_a_number_asked_for_is_a_number_of_what_the_question_counts() -> None:
                  chunk(criteria.text, "Critères", 2, title="Les QPV"))
     composition, _ = answer("Combien faut-il d'habitants au minimum pour être un QPV ?", found)
     assert composition.quotes[0].block.text == criteria.text
+
+
+def test_a_section_headed_by_the_one_subject_the_question_names_comes_first() -> None:
+    general = chunk("La loi NOTRe élargit les compétences obligatoires des communautés de communes et des "
+                    "communautés d'agglomération.", "Compétences transférées", 1, title="La loi NOTRe")
+    own = chunk("Elle exerce de plein droit des compétences obligatoires :\n- l'aménagement de l'espace ;\n"
+                "- le développement économique.", "Communauté de communes", 2, title="Intercommunalités")
+    composition, _ = answer("com com : quelles compétences obligatoires ?", hits(general, own))
+    assert composition.quotes[0].block.text == own.text
+    # two subjects named side by side: neither heading says which one the question is about
+    composition, _ = answer("compétences obligatoires d'une com com et d'une agglo ?", hits(general, own))
+    assert composition.quotes[0].block.text == general.text
+
+
+def test_an_amount_in_euros_asked_for_is_not_a_rate() -> None:
+    from assistant.compose import satisfies
+    from assistant.units import Block
+
+    rate = Block("paragraph", "Les crédits ne peuvent excéder 30 % du montant total des indemnités.")
+    pay = Block("paragraph", "L'indemnité est de 1 200 euros par mois.")
+    query = analyse("Combien gagne en euros par mois un vice-président d'agglo ?")
+    assert query.expects == "amount" and query.counted == "euro"
+    assert not satisfies(rate, "amount", query.counted) and satisfies(pay, "amount", query.counted)
+    assert satisfies(rate, "amount")  # « quel taux » is answered by a rate
