@@ -21,7 +21,7 @@ from typing import Literal
 import Stemmer
 
 # Bump when the tokens produced for the same text change: an index built by another version is rebuilt.
-ANALYSIS_VERSION = 2  # 2: « co-formation » also gives « coformation »
+ANALYSIS_VERSION = 3  # 2: « co-formation » also gives « coformation »; 3: « devant », « durant »… stop words
 
 FoldOrder = Literal["before", "after", "none"]
 
@@ -38,6 +38,8 @@ jusqu lorsqu puisqu quoiqu presqu
 avoir être cet cette ceci cela ça celui celle celles ceux ci dont où quel quelle quels quelles lequel laquelle
 lesquels lesquelles auquel auxquels auxquelles duquel desquels desquelles leurs elles si sans sous entre vers chez
 car ni or donc puis ainsi alors aussi comme très tout tous toute toutes autre autres mêmes ici là voici voilà
+devant derrière auprès envers parmi selon pendant durant malgré afin lorsque puisque dès outre chaque plusieurs
+certains certaines beaucoup trop peu
 """
 STOP_WORDS: frozenset[str] = frozenset(_STOP_WORDS_TEXT.split())
 

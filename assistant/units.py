@@ -24,6 +24,8 @@ BlockKind = Literal["paragraph", "list", "heading", "question"]
 # "- ", "• ", "1° ", "2) ", "a) ": what opens a list item in fiches and legal texts. Not "I. –", "II. –":
 # they open the parts of an article, each a paragraph of its own.
 _ITEM = re.compile(r"^\s*(?:[-–•*]\s+|\d+°\s*|\d+\s*[).]\s+|[a-z]\)\s+)")
+# « 3. La qualité du projet urbain et la clause du territoire le plus favorisé » alone, without a full stop
+_NUMBERED_HEADING = re.compile(r"^\d+\s*[.)]\s+[A-ZÉÈÀÂÎÔ][^.;:!?»]{0,160}$")
 _PARAGRAPH = re.compile(r"\n[ \t]*\n")
 # Sections a practitioner does not want quoted as an answer: they list where the text comes from.
 # The whole heading, not its first word: « Notes » is a section of footnotes, « Note de suivi 3 » is not.
@@ -156,6 +158,10 @@ def blocks(text: str) -> list[Block]:
                     items[-1].rstrip().endswith(":") or elements[j][1][:1].islower()):
                 items[-1] = f"{items[-1]} {elements[j][1]}"
                 j += 1
+        if len(items) == 1 and not intro and _NUMBERED_HEADING.match(items[0]):
+            out.append(Block("heading", items[0]))  # « 3. La qualité du projet urbain » : a numbered heading
+            i = j
+            continue
         if items:
             lines = ([intro] if intro else []) + [f"- {item}" for item in items]
             out.append(Block("list", "\n".join(lines), intro, tuple(items)))

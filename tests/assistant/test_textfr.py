@@ -84,6 +84,11 @@ def test_prose_is_not_taken_for_an_article() -> None:
     assert tokenize("il a 2014-173") == ["2014-173", "2014"]
 
 
+def test_prepositions_are_stop_words() -> None:
+    # « devant » stemmed to « dev », « durant » to « dur » like « durée »: words no answer is about
+    assert tokenize("le rapport devant le conseil durant l'année selon la loi") == tokenize("rapport conseil année loi")
+
+
 def test_a_prefix_with_or_without_its_hyphen_gives_a_shared_token() -> None:
     assert set(tokenize("coformation")) <= set(tokenize("la co-formation des habitants"))
     assert set(tokenize("co-construction")) & set(tokenize("coconstruction"))

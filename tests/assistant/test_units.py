@@ -53,6 +53,13 @@ def test_an_item_keeps_what_it_announces_and_the_sentence_that_goes_on_after_it(
     assert (last.kind, last.text) == ("paragraph", "Le préfet arrête la liste.")
 
 
+def test_a_numbered_heading_alone_is_a_heading_not_a_list() -> None:
+    text = ("3. La qualité du projet urbain et la clause du territoire le plus favorisé\n\nL'agence est vigilante."
+            "\n\n1° Les objectifs ;\n\n2° Les moyens.")
+    assert [b.kind for b in blocks(text)] == ["heading", "paragraph", "list"]
+    assert blocks("1° Les objectifs du contrat ;")[0].kind == "list"  # an item ends on its punctuation
+
+
 def test_headings_and_questions_are_blocks_of_their_own_kind() -> None:
     text = ("Deuxième série de questions\n\nVers une nouvelle politique contractuelle ?\n\n"
             "Le CGET est né d'une mutation.\n\nIl est ainsi rédigé :\n\n« Art. 1. – Le texte. »")
