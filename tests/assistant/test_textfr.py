@@ -141,6 +141,9 @@ def test_glossary_entries_are_usable() -> None:
     for key, forms in entries.items():
         assert tokenize(key), f"{key} : la clé ne donne aucun mot (mot vide ?)"
         assert forms and all(isinstance(f, str) and tokenize(f) for f in forms), key
+    # keys are matched without regard to case or accents: « ACSé » beside « Acsé » would be one key twice
+    folded = [fold(k.lower()) for k in entries]
+    assert len(folded) == len(set(folded)), sorted(k for k in folded if folded.count(k) > 1)
 
 
 def test_contains_a_phrase_in_order_with_some_slack() -> None:
