@@ -319,10 +319,15 @@ def compose(query: Query, hits: Sequence[Hit], keyword: KeywordIndex | None = No
     chosen: list[tuple[int, int, Quote]] = []  # (rank, position, quote)
     words = 0
     merged: set[int] = set()  # units whose text stands in another unit's quote
+
+    def take(score: float, rank: int, position: int, block: Block, unit: _Unit, summarised: bool = False) -> None:
+        chosen.append((rank, position, Quote(quote_label(unit.hit.chunk), block, (unit.hit,), round(score, 4),
+                                             summarised, unit.text, unit.context)))
+
     for score, cov, rank, position, block, unit in scored:
         if chosen and score < RELATIVE * best:
             break
-        if rank in merged:
+        if rank in merged or any(c[0] == rank and c[1] == position for c in chosen):
             continue
         from_unit = [c for c in chosen if c[0] == rank]
         same = None if from_unit else _near_duplicate(block, [c[2] for c in chosen])
@@ -339,21 +344,17 @@ def compose(query: Query, hits: Sequence[Hit], keyword: KeywordIndex | None = No
         size = sum(len(h.split()) for h in block.heads()) if summarised else block.words
         if chosen and words + size > MAX_WORDS:
             continue
-        chosen.append((rank, position, Quote(quote_label(unit.hit.chunk), block, (unit.hit,), round(score, 4),
-                                             summarised, unit.text, unit.context)))
+        take(score, rank, position, block, unit, summarised)
         words += size
-    for rank in dict.fromkeys(c[0] for c in chosen):  # a short article: its other alinéas too
-        unit = units[rank]
-        taken = {c[1] for c in chosen if c[0] == rank}
-        rest = [s for s in scored if s[2] == rank and s[3] not in taken]
+        # a short article is quoted whole, before any other unit takes the room
+        whole = [s for s in scored if s[2] == rank]
+        rest = [s for s in whole if s[3] != position]
         more = sum(s[4].words for s in rest)
-        whole = more + sum(s[4].words for s in scored if s[2] == rank and s[3] in taken)
-        if unit.hit.chunk.kind != "texte officiel" or not rest or whole > WHOLE_ARTICLE or words + more > MAX_WORDS:
-            continue
-        for score, _cov, _rank, position, block, _unit in rest:
-            chosen.append((rank, position, Quote(quote_label(unit.hit.chunk), block, (unit.hit,), round(score, 4),
-                                                 False, unit.text, unit.context)))
-            words += block.words
+        if not from_unit and unit.hit.chunk.kind == "texte officiel" and rest \
+                and more + size <= WHOLE_ARTICLE and words + more <= MAX_WORDS:
+            for other in rest:
+                take(other[0], rank, other[3], other[4], unit)
+            words += more
     # Units by relevance, the blocks of one unit in its own order (a list, then the paragraph after it).
     first: dict[int, int] = {}
     for rank, _position, _quote in chosen:
