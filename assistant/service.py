@@ -12,7 +12,7 @@ from assistant import answer as answers
 from assistant import generation
 from assistant.answer import Answer
 from assistant.checks import check
-from assistant.compose import STRONG, compose, elsewhere
+from assistant.compose import compose, elsewhere
 from assistant.embedders import Embedder, make_embedder
 from assistant.embedders.cache import CachedEmbedder
 from assistant.errors import ConfigError
@@ -26,6 +26,10 @@ from assistant.types import Filters, Hit
 from assistant.units import is_bibliography
 
 log = logging.getLogger("carrefour")
+# A question the 2017 day raised, answered elsewhere: the best other block must cover this share of it. Of the
+# two such questions of the project's sets, the answerable one (« la médiation … nouveaux métiers ? ») covers
+# 0.68 and the other 0.27; the former floor (0.75, a block that answers alone) refused the first.
+RAISED_FLOOR = 0.5
 ANSWER_MODES = ("extractive", "llm")
 MISSING_KEYWORD_INDEX = ("Index de mots-clés absent : la recherche par mots-clés ne trouve rien et la recherche "
                          "hybride n'utilise que les vecteurs ; relancez « carrefour ingest » pour le reconstruire.")
@@ -127,8 +131,8 @@ class Assistant:
         units = [(f"{q.context}\n{q.unit}", q.hits[0].chunk.date) for q in composition.quotes]
         score = evidence(query, hits, keyword, self.embedder.similarity_range, self.settings.abstain_dense_weight,
                          today=today, units=units)
-        # Beside a document that only asks the question, another one must answer it squarely.
-        floor = STRONG if composition.raised_in else self.settings.abstain_block_coverage
+        # Beside a document that only asks the question, another one must answer at least half of it.
+        floor = RAISED_FLOOR if composition.raised_in else self.settings.abstain_block_coverage
         weak = not composition.quotes or composition.strength < floor
         # An amount asked for that no quote gives: the heart of the question is missing (a salary, a rate).
         weak = weak or composition.missing == "amount"

@@ -189,3 +189,22 @@ def test_the_article_the_question_names_comes_first(assistant: Assistant) -> Non
     hits = assistant.search("l'article L. 5214-16 dit-il qui compose le conseil citoyen du quartier prioritaire ?", 3)
     assert hits[0].chunk.record_id == "cgct:Article L5214-16"
     assert "conseil citoyen" in hits[1].chunk.text
+
+
+def test_a_question_raised_in_2017_is_answered_from_a_document_that_covers_half_of_it(
+        settings: Settings, tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    (corpus / "actes").mkdir(parents=True)
+    (corpus / "fiches").mkdir()
+    (corpus / "actes" / "journee.md").write_text(
+        "---\nkind: actes\ndate: 2017-12-11\n---\n# Journée nationale\n\n## Quatrième série de questions\n\n"
+        "La médiation sociale et numérique peut-elle générer de nouveaux métiers ?\n", encoding="utf-8")
+    (corpus / "fiches" / "metiers.md").write_text(
+        "---\nkind: fiche\ndate: 2025-12-01\n---\n# Les métiers\n\n## Adultes-relais et médiation\n\n"
+        "La médiation sociale et numérique compte parmi les métiers en émergence des quartiers.\n", encoding="utf-8")
+    a = Assistant(settings.model_copy(update={"abstain_threshold": 0.0}))
+    Ingestor(settings, a.embedder, a.store, quiet=True).run([corpus])
+    answer = a.ask("la médiation sociale et numérique, ça peut générer de nouveaux métiers ?")
+    assert 0.5 <= answer.strength < 0.75  # a block that covers half the question, not one that answers alone
+    assert not answer.abstained and answer.text.startswith("Cette question a été posée dans « Journée nationale »")
+    assert "métiers en émergence" in answer.text and "?" not in answer.text.split("\n", 1)[1]
