@@ -46,6 +46,9 @@ HEADING_BONUS = 0.5  # weight added when the unit's heading is made of the quest
 TYPE_BONUS = 1.25  # weight of a block that gives the kind of answer asked for (a number, a list…)
 # A question of the corpus covering this share of the question's words is the same question.
 RAISED = 0.5
+# A unit where this share of the blocks are questions is a document of questions (the 2017 day's programme):
+# its statements set up the questions, they answer none.
+QUESTION_SHARE = 0.4
 # Two blocks sharing this share of their words say the same thing: quoted once, both sources cited.
 NEAR_DUPLICATE = 0.7
 # An article of an official text this short is quoted whole: its alinéas lean on each other (the rule, then
@@ -295,13 +298,19 @@ def compose(query: Query, hits: Sequence[Hit], keyword: KeywordIndex | None = No
         if len(named) == 1 and any(contains(path, p) for p in named):
             share = 1.0
         prior *= 1.0 + HEADING_BONUS * share
-        for position, block in enumerate(_with_antecedents(blocks(unit.text))):
-            if block.kind == "heading":
-                continue
+        found = [b for b in _with_antecedents(blocks(unit.text)) if b.kind != "heading"]
+        premises = _premises(found)
+        for position, block in enumerate(found):
             cov = coverage(block.text, context)
             if block.kind == "question":
+                # with the statement it follows in a document of questions (« … l'ingénierie territoriale se
+                # resserre sur la fonction publique. » then « Partagez-vous ? »)
+                if position - 1 in premises:
+                    cov = coverage(f"{found[position - 1].text}\n{block.text}", context)
                 if raised is None or cov > raised[0]:
                     raised = (cov, unit.hit)
+                continue
+            if position in premises:  # the premise of a question is not its answer
                 continue
             if len(block.text) < 25 or (named and (off_subject(block.text, named, others) or aside)):
                 continue
@@ -370,6 +379,15 @@ def compose(query: Query, hits: Sequence[Hit], keyword: KeywordIndex | None = No
                     if not any(covered(set(tokenize(n)), t, query.synonyms) == set(tokenize(n)) for t in said)
                     and not _of_named_text(n, query, quotes))
     return Composition(tuple(quotes), raised_in, missing, round(best_cov, 4), unnamed)
+
+
+def _premises(found: Sequence[Block]) -> set[int]:
+    """In a document of questions (QUESTION_SHARE of its blocks ask), the paragraphs that set up the question
+    just after them: a day's programme states a premise, then asks about it."""
+    asked = [i for i, b in enumerate(found) if b.kind == "question"]
+    if not found or len(asked) < QUESTION_SHARE * len(found):
+        return set()
+    return {i - 1 for i in asked if i and found[i - 1].kind == "paragraph"}
 
 
 def _typed(text: str, coverage: Callable[[str], float], bonus: Callable[[Block], float]) -> float:

@@ -328,3 +328,20 @@ def test_an_amount_in_euros_asked_for_is_not_a_rate() -> None:
     assert query.expects == "amount" and query.counted == "euro"
     assert not satisfies(rate, "amount", query.counted) and satisfies(pay, "amount", query.counted)
     assert satisfies(rate, "amount")  # « quel taux » is answered by a rate
+
+
+def test_the_premise_of_a_question_in_a_document_of_questions_is_raised_not_quoted() -> None:
+    programme = ("Deuxième série de questions\n\nVers une nouvelle politique contractuelle ?\n\n"
+                 "On peut avoir le sentiment que l'ingénierie territoriale se resserre sur le champ de la fonction "
+                 "publique d'État ou territoriale.\n\nPartagez-vous ?\n\nQuel est sa direction ?")
+    actes = chunk(programme, None, 1, title="Journée nationale du 11 décembre 2017", kind="actes",
+                  source="actes/j.txt")
+    question = "l'ingénierie territoriale se resserre sur la fonction publique d'État ou territoriale ?"
+    composition, _ = answer(question, hits(actes))
+    assert composition.raised_in is not None and not any("resserre" in q.block.text for q in composition.quotes)
+    # in a fiche, one question among statements: the statement before it is an answer like any other
+    fiche = chunk("L'ingénierie territoriale se resserre sur la fonction publique territoriale.\n\n"
+                  "Faut-il s'en inquiéter ?\n\nLes effectifs ont crû de 10 % depuis 2015.\n\n"
+                  "Les métiers de la médiation se développent.", "Évolutions", 2, title="Les métiers")
+    composition, _ = answer(question, hits(fiche))
+    assert composition.quotes and "se resserre" in composition.quotes[0].block.text
