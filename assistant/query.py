@@ -23,7 +23,8 @@ Expect = Literal["number", "amount", "date", "person", "list", "definition"]
 # How a practitioner asks, not what about: these words say nothing of whether the corpus answers.
 ASKING = frozenset(tokenize("combien temps quoi comment faut peut veut dire exactement concrètement genre "
                             "savoir quel quelle quels quelles fait faire doit depuis quand encore maintenant "
-                            "toujours vraiment existe existent exister définition signifie signification"))
+                            "toujours vraiment existe existent exister définition signifie signification sert servent "
+                            "servir"))
 
 _WORD = re.compile(r"[\w'’-]+")
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")

@@ -74,3 +74,4 @@ def test_what_a_number_asked_for_counts() -> None:
 def test_asking_for_a_definition_is_not_a_word_to_find() -> None:
     query = analyse("coformation politique de la ville définition ?")
     assert "coform" in query.wanted and not query.wanted & set(tokenize("définition signifie"))
+    assert analyse("à quoi sert concrètement un CLSPD ?").wanted == {"clspd"}
