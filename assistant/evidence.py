@@ -12,6 +12,8 @@ from assistant.query import Query
 from assistant.textfr import Equivalent, contains, in_glossary, tokenize
 from assistant.types import Hit
 
+_QUANTITY = re.compile(r"\d[\d\s.,]*")
+_YEAR = re.compile(r"(19|20)\d\d")
 _AMOUNT = re.compile(r"\d[\d\s.,]*\s*(€|euros?\b|%|pour cent|millions?|milliards?|Md€|M€)", re.IGNORECASE)
 
 
@@ -67,6 +69,10 @@ def word_evidence(query: Query, texts: Sequence[str], dates: Sequence[str | None
     glossed = set().union(*(words for words, _ in query.synonyms))
     if keyword is not None and len(keyword):
         for word in query.salient:
+            # a quantity of the asker's own case (« 1500 habitants », « 38 000 ») is compared to a threshold,
+            # not looked up; years are weighed below
+            if _QUANTITY.fullmatch(word) and not _YEAR.fullmatch(word):
+                continue
             if never_mentioned(word, keyword) and not in_glossary(word) and not set(tokenize(word)) <= glossed:
                 unknown += 1
     # A year asked about ("en 2024") that none of the texts mentions: they speak of another time.
