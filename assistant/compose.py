@@ -278,6 +278,7 @@ def compose(query: Query, hits: Sequence[Hit], keyword: KeywordIndex | None = No
     units = _read_units(hits, unit_chunks)
     scored: list[tuple[float, float, int, int, Block, _Unit]] = []
     raised: tuple[float, Hit] | None = None
+    leads: dict[tuple[int, int], Block] = {}  # a list that leans on the paragraph before it
     for rank, unit in enumerate(units):
         if is_bibliography(unit.hit.chunk):
             continue
@@ -318,6 +319,8 @@ def compose(query: Query, hits: Sequence[Hit], keyword: KeywordIndex | None = No
             block = _fit(block, partial(_typed, coverage=partial(coverage, context=context), bonus=bonus))
             cov = coverage(block.text, context)
             scored.append((cov * bonus(block) * prior, cov, rank, position, block, unit))
+            if block.kind == "list" and _leans(block.text) and position and found[position - 1].kind == "paragraph":
+                leads[(rank, position)] = found[position - 1]  # « Elle vise… : » needs the paragraph before
     scored.sort(key=lambda s: -s[0])
     # The question stands in a document of questions when one of them covers it about as well as any answer.
     raised_in = raised[1] if raised and raised[0] >= RAISED and (not scored or raised[0] >= 0.8 * scored[0][1]) else None
@@ -353,6 +356,12 @@ def compose(query: Query, hits: Sequence[Hit], keyword: KeywordIndex | None = No
         size = sum(len(h.split()) for h in block.heads()) if summarised else block.words
         if chosen and words + size > MAX_WORDS:
             continue
+        lead = leads.get((rank, position))
+        if lead is not None and not any(c[0] == rank and c[1] == position - 1 for c in chosen):
+            if words + size + lead.words > MAX_WORDS:
+                continue
+            take(score, rank, position - 1, lead, unit)
+            words += lead.words
         take(score, rank, position, block, unit, summarised)
         words += size
         # a short article is quoted whole, before any other unit takes the room

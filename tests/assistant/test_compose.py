@@ -345,3 +345,17 @@ def test_the_premise_of_a_question_in_a_document_of_questions_is_raised_not_quot
                   "Les métiers de la médiation se développent.", "Évolutions", 2, title="Les métiers")
     composition, _ = answer(question, hits(fiche))
     assert composition.quotes and "se resserre" in composition.quotes[0].block.text
+
+
+def test_a_list_that_leans_on_the_paragraph_before_it_is_quoted_with_it() -> None:
+    text = ("La politique de la ville est une politique de cohésion urbaine et de solidarité.\n\n"
+            "Elle vise, en tenant compte de la diversité des territoires, à :\n"
+            "1° Lutter contre les concentrations de pauvreté ;\n2° Agir pour l'amélioration de l'habitat.")
+    law = chunk(text + "\n\n" + " ".join(["Une disposition transitoire s'applique."] * 50), None, 1,
+                title="Article 1", kind="texte officiel", source="loi/article-1.md")
+    composition, (answer_text, *_rest) = answer("quels objectifs : concentrations de pauvreté, habitat ?", hits(law))
+    quoted = [q.block.text for q in composition.quotes]
+    assert quoted[:2] == [text.split("\n\n")[0], composition.quotes[1].block.text]
+    assert composition.quotes[1].block.kind == "list" and quoted[1].startswith("Elle vise")
+    from assistant.checks import orphan_start
+    assert not orphan_start(answer_text, [law])
