@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from assistant.compose import STRONG
+from assistant.service import RAISED_FLOOR
 
 
 def decisions(rows: Sequence[dict[str, Any]], config: str, threshold: float, floor: float) -> tuple[float, float]:
@@ -27,7 +27,7 @@ def decisions(rows: Sequence[dict[str, Any]], config: str, threshold: float, flo
         r = q["results"].get(config)
         if r is None or "strength" not in r:
             continue
-        needed = STRONG if r.get("raised") else floor
+        needed = RAISED_FLOOR if r.get("raised") else floor
         abstain = (r["evidence"] < threshold or r["strength"] < needed or (r["abstained"] and r["strength"] == 0)
                    or r.get("missing") == "amount" or (r["abstained"] and bool(r.get("unnamed"))))
         (answered if q["answerable"] else refused).append(abstain)
