@@ -2,10 +2,11 @@
 by where it comes from, so that no sentence can be read as speaking of another subject.
 
 One unit alone when a block of it answers well (it covers the question's words and gives the kind of answer
-asked for: a number, a list, a date, a who); else at most `MAX_QUOTES` units, never one on a sibling subject
-the question did not name. Of each unit, up to `UNIT_BLOCKS` blocks, in the unit's order under one label.
-Questions, headings and bibliographies are never quoted; a question the corpus only restates (the 2017
-national day) is said to have been raised, not given as its own answer. The names of the question that no
+asked for: a number of what the question counts, a list, a date, a who); else at most `MAX_QUOTES` units,
+never one on a sibling subject the question did not name. Of each unit, up to `UNIT_BLOCKS` blocks, in the
+unit's order under one label; a short article of an official text whole. Questions, headings, bibliographies
+and the premises of the questions of a document of questions are never quoted; a question the corpus only
+restates (the 2017 national day) is said to have been raised, not given as its own answer. The names of the question that no
 quoted unit mentions (« Lille ») are returned, for the refusal or the note that says so.
 """
 
@@ -194,8 +195,8 @@ def off_subject(text: str, named: Collection[tuple[str, ...]], others: Collectio
 
 def _trim(block: Block, score_text: Callable[[str], float]) -> Block:
     """A long paragraph cut to the run of sentences that scores best (`score_text`: covers most of the
-    question and gives the kind of answer asked for), within MAX_PARAGRAPH_WORDS; a run never opens on a sentence that leans on the one
-    before it. The cuts are marked « (…) »."""
+    question and gives the kind of answer asked for), within MAX_PARAGRAPH_WORDS; a run never opens on a
+    sentence that leans on the one before it. The cuts are marked « (…) »."""
     said = sentences(block.text)
     if len(said) < 2:
         return block
@@ -365,8 +366,8 @@ def compose(query: Query, hits: Sequence[Hit], keyword: KeywordIndex | None = No
         take(score, rank, position, block, unit, summarised)
         words += size
         # a short article is quoted whole, before any other unit takes the room
-        whole = [s for s in scored if s[2] == rank]
-        rest = [s for s in whole if s[3] != position]
+        taken = {c[1] for c in chosen if c[0] == rank}
+        rest = [s for s in scored if s[2] == rank and s[3] not in taken]
         more = sum(s[4].words for s in rest)
         if not from_unit and unit.hit.chunk.kind == "texte officiel" and rest \
                 and more + size <= WHOLE_ARTICLE and words + more <= MAX_WORDS:

@@ -359,3 +359,14 @@ def test_a_list_that_leans_on_the_paragraph_before_it_is_quoted_with_it() -> Non
     assert composition.quotes[1].block.kind == "list" and quoted[1].startswith("Elle vise")
     from assistant.checks import orphan_start
     assert not orphan_start(answer_text, [law])
+
+
+def test_a_short_article_with_a_leaning_list_quotes_each_block_once() -> None:
+    text = ("La politique de la ville est une politique de cohésion urbaine et de solidarité.\n\n"
+            "Elle vise, en tenant compte de la diversité des territoires, à :\n"
+            "1° Lutter contre les concentrations de pauvreté ;\n2° Agir pour l'amélioration de l'habitat.\n\n"
+            "Elle est conduite par l'État et les collectivités territoriales.")
+    law = chunk(text, None, 1, title="Article 1", kind="texte officiel", source="loi/article-1.md")
+    composition, _ = answer("quels objectifs : concentrations de pauvreté, habitat ?", hits(law))
+    quoted = [q.block.text for q in composition.quotes]
+    assert len(quoted) == len(set(quoted)) == 3 and quoted[0].startswith("La politique de la ville")
