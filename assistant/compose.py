@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
-from functools import partial
+from functools import lru_cache, partial
 
 from assistant.evidence import covered, has_amount, never_mentioned, rarity
 from assistant.keyword import KeywordIndex
@@ -266,8 +266,10 @@ def compose(query: Query, hits: Sequence[Hit], keyword: KeywordIndex | None = No
     total = sum(weight.values()) or 1.0
     named, others = _subjects(query, keyword)
 
+    tokens_of = lru_cache(maxsize=None)(tokenize)  # a block is scored as found, then as it will be read
+
     def coverage(text: str, context: set[str] = frozenset()) -> float:  # type: ignore[assignment]
-        found = covered(wanted, tokenize(text), query.synonyms)
+        found = covered(wanted, tokens_of(text), query.synonyms)
         return sum(weight[t] * (1.0 if t in found else 0.5 if t in context else 0.0) for t in wanted) / total
 
     def gives(block: Block) -> bool:

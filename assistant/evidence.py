@@ -25,9 +25,13 @@ def covered(wanted: Iterable[str], tokens: Sequence[str], synonyms: Sequence[Equ
     wanted = set(wanted)
     found = set(tokens)
     hit = wanted & found
-    for t in wanted - hit:
-        if len(t) >= 5 and any(len(f) >= 5 and (f.startswith(t) or t.startswith(f)) for f in found):
-            hit.add(t)
+    rest = [t for t in wanted - hit if len(t) >= 5]
+    if rest:  # two stems of 5 letters or more, one the start of the other, share their first 5 letters
+        by_start: dict[str, list[str]] = {}
+        for f in found:
+            if len(f) >= 5:
+                by_start.setdefault(f[:5], []).append(f)
+        hit.update(t for t in rest if any(f.startswith(t) or t.startswith(f) for f in by_start.get(t[:5], ())))
     for words, others in synonyms:
         if any(contains(tokens, other, slack=2) for other in others):
             hit |= words & wanted

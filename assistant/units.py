@@ -100,11 +100,13 @@ def item_text(line: str) -> str:
 
 def _is_heading(text: str) -> bool:
     """A short line without a full stop ("Préambule", "Deuxième série de questions") or a title in capitals."""
-    if "\n" in text.strip():
+    if "\n" in text.strip() or len(text) > 300:  # a heading is one short line
         return False
-    letters = [c for c in text if c.isalpha()]
-    if letters and sum(c.isupper() for c in letters) > 0.6 * len(letters):
-        return True
+    first = [c for c in text[:12] if c.isalpha()][:2]
+    if len(first) == 2 and first[0].isupper() and first[1].isupper():  # a title in capitals opens on two
+        letters = [c for c in text if c.isalpha()]
+        if sum(c.isupper() for c in letters) > 0.6 * len(letters):
+            return True
     stripped = text.strip()
     return len(stripped.split()) <= 12 and not stripped.endswith((".", ";", "?", "!", "»", ")")) \
         and not stripped.endswith(":")
